@@ -1,0 +1,280 @@
+package wxpay
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// DefaultBaseURL is the v2 API's primary domain.
+const DefaultBaseURL = "https://api.mch.weixin.qq.com"
+
+// Client calls the WeChat Pay v2 API for one merchant. It holds the app
+// id, merchant id, API key and, for refunds, the client certificate. A
+// Client is safe for concurrent use and should be reused: it keeps no
+// per-call state.
+type Client struct {
+	appID    string
+	mchID    string
+	apiKey   string
+	signType SignType
+	baseURL  string
+
+	httpClient *http.Client // nil: http.DefaultClient, looked up per call
+	cert       *tls.Certificate
+	certHTTP   *http.Client // presents cert; built by NewClient
+	certErr    error        // from a cert option, reported by NewClient
+
+	nonce func() string
+	now   func() time.Time
+}
+
+// Option configures a Client in NewClient.
+type Option func(*Client)
+
+// WithHTTPClient makes the client send every request through hc, for
+// timeouts, proxies, custom roots or test transports. Calls that need the
+// client certificate use a copy of hc whose *http.Transport also presents
+// the certificate; hc itself is never modified.
+func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.httpClient = hc } }
+
+// WithBaseURL replaces DefaultBaseURL, e.g. with a wxpaytest server's URL.
+func WithBaseURL(u string) Option {
+	return func(c *Client) { c.baseURL = strings.TrimRight(u, "/") }
+}
+
+// WithSignType selects the sign type of requests, and so of the responses
+// to them and of the client pay parameters. The default is SignTypeMD5,
+// WeChat's own default.
+func WithSignType(t SignType) Option { return func(c *Client) { c.signType = t } }
+
+// WithNonceFunc replaces the random nonce_str generator (32 characters
+// from crypto/rand), so that tests can compare exact request bytes. fn
+// must return at most 32 characters.
+func WithNonceFunc(fn func() string) Option { return func(c *Client) { c.nonce = fn } }
+
+// WithClock replaces time.Now for the timestamps the client writes, such
+// as timeStamp in the JSAPI pay parameters.
+func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
+
+// NewClient returns a Client for the merchant mchID acting for the app
+// appID, signing with apiKey (the 32-character v2 "API key" of the merchant
+// platform: not the AppSecret, not the APIv3 key). It fails on empty
+// credentials, an unknown sign type and a bad client certificate.
+func NewClient(appID, mchID, apiKey string, opts ...Option) (*Client, error) {
+	c := &Client{
+		appID:    appID,
+		mchID:    mchID,
+		apiKey:   apiKey,
+		signType: SignTypeMD5,
+		baseURL:  DefaultBaseURL,
+		nonce:    NonceStr,
+		now:      time.Now,
+	}
+	for _, opt := range opts {
+		opt(c)
+	}
+	switch {
+	case appID == "":
+		return nil, errors.New("wxpay: NewClient: empty appID")
+	case mchID == "":
+		return nil, errors.New("wxpay: NewClient: empty mchID")
+	case apiKey == "":
+		return nil, errors.New("wxpay: NewClient: empty apiKey")
+	case !c.signType.Valid():
+		return nil, fmt.Errorf("wxpay: NewClient: %w: %q", ErrUnknownSignType, string(c.signType))
+	case c.baseURL == "":
+		return nil, errors.New("wxpay: NewClient: empty base URL")
+	case c.nonce == nil || c.now == nil:
+		return nil, errors.New("wxpay: NewClient: nil nonce or clock function")
+	case c.certErr != nil:
+		return nil, c.certErr
+	}
+	if c.cert != nil {
+		c.certHTTP = certClient(c.httpClient, *c.cert)
+	}
+	return c, nil
+}
+
+// NonceStr returns 32 random characters from [0-9A-Za-z] read from
+// crypto/rand, the form of nonce_str and nonceStr.
+func NonceStr() string {
+	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	var out [32]byte
+	var buf [64]byte
+	n := 0
+	for n < len(out) {
+		if _, err := rand.Read(buf[:]); err != nil {
+			panic("wxpay: crypto/rand failed: " + err.Error()) // crypto/rand.Read never fails since Go 1.24
+		}
+		for _, b := range buf {
+			// 248 = 4*62: rejecting the rest keeps every character equally likely.
+			if b < 248 && n < len(out) {
+				out[n] = alphabet[b%62]
+				n++
+			}
+		}
+	}
+	return string(out[:])
+}
+
+// endpoint describes one v2 API call for the request pipeline.
+type endpoint struct {
+	path string
+	cert bool // the merchant client certificate must be presented
+}
+
+// call is the one request pipeline every endpoint shares. It completes
+// req (appid, mch_id, nonce_str, sign_type, sign), POSTs it, and returns the
+// response once it is known to be a verified, successful message: a
+// return_code FAIL or result_code FAIL is an *Error, a sign that does not
+// verify wraps ErrInvalidSign. req is the caller's to give away.
+func (c *Client) call(ctx context.Context, ep endpoint, req Params) (Params, error) {
+	hc := c.httpClient
+	if ep.cert {
+		if c.certHTTP == nil {
+			return nil, ErrNoCertificate
+		}
+		hc = c.certHTTP
+	} else if hc == nil {
+		hc = http.DefaultClient
+	}
+	req["appid"] = c.appID
+	req["mch_id"] = c.mchID
+	req["nonce_str"] = c.nonce()
+	req["sign_type"] = string(c.signType)
+	if err := checkText(req); err != nil {
+		return nil, err
+	}
+	sign, err := Sign(req, c.apiKey, c.signType)
+	if err != nil {
+		return nil, err
+	}
+	req["sign"] = sign
+	body := req.AppendXML(nil)
+
+	resp, err := c.post(ctx, hc, c.baseURL+ep.path, body)
+	if err != nil {
+		return nil, err
+	}
+	return c.checkResponse(resp)
+}
+
+// post sends body and returns the decoded response message.
+func (c *Client) post(ctx context.Context, hc *http.Client, url string, body []byte) (Params, error) {
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("wxpay: %w", err)
+	}
+	hreq.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	hreq.Header.Set("User-Agent", userAgent)
+	resp, err := hc.Do(hreq)
+	if err != nil {
+		return nil, fmt.Errorf("wxpay: %w", err)
+	}
+	defer closeBody(resp.Body)
+
+	buf := bodyPool.Get().(*bytes.Buffer)
+	defer putBody(buf)
+	buf.Reset()
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, MaxBodySize+1)); err != nil {
+		return nil, fmt.Errorf("wxpay: reading response: %w", err)
+	}
+	data := buf.Bytes()
+	if resp.StatusCode != http.StatusOK || looksLikeHTML(data) {
+		return nil, &HTTPError{StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: bytes.Clone(data[:min(len(data), 512)])}
+	}
+	return ParseXML(data)
+}
+
+const userAgent = "wxpay-go (+https://github.com/wxpay-go/wxpay)"
+
+var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// putBody returns buf to the pool unless a huge body made it grow: one
+// response of a megabyte should not pin a megabyte per P forever.
+func putBody(buf *bytes.Buffer) {
+	if buf.Cap() <= 64<<10 {
+		bodyPool.Put(buf)
+	}
+}
+
+// closeBody drains a little of what is left, so the connection can be
+// reused, and closes.
+func closeBody(body io.ReadCloser) {
+	io.Copy(io.Discard, io.LimitReader(body, 4<<10))
+	body.Close()
+}
+
+func looksLikeHTML(data []byte) bool {
+	data = bytes.TrimLeft(data, " \t\r\n")
+	return len(data) >= 5 && (bytes.EqualFold(data[:5], []byte("<html")) || bytes.EqualFold(data[:5], []byte("<!doc")))
+}
+
+// checkResponse applies WeChat's order of checks to a response: envelope,
+// signature, merchant, then business result. Nothing but return_code and
+// return_msg is read before the signature is verified.
+func (c *Client) checkResponse(p Params) (Params, error) {
+	switch p["return_code"] {
+	case "SUCCESS":
+	case "":
+		return nil, fmt.Errorf("%w: response has no return_code", ErrMalformedXML)
+	default:
+		return nil, &Error{ReturnCode: p["return_code"], ReturnMsg: p["return_msg"]}
+	}
+	if err := verifySignAs(p, c.apiKey, c.signType); err != nil {
+		return nil, fmt.Errorf("response: %w", err)
+	}
+	if err := c.checkMerchant(p); err != nil {
+		return nil, err
+	}
+	if p["result_code"] == "FAIL" {
+		return nil, &Error{
+			ReturnCode: "SUCCESS", ReturnMsg: p["return_msg"], ResultCode: "FAIL",
+			ErrCode: p["err_code"], ErrCodeDes: p["err_code_des"],
+		}
+	}
+	return p, nil
+}
+
+// checkMerchant rejects a verified message addressed to another app or
+// merchant; a field that is absent is not checked, as some messages (the
+// sandbox key answer, for one) carry no appid.
+func (c *Client) checkMerchant(p Params) error {
+	if v, ok := p["appid"]; ok && v != c.appID {
+		return fmt.Errorf("%w: appid %q, expected %q", ErrMerchantMismatch, v, c.appID)
+	}
+	if v, ok := p["mch_id"]; ok && v != c.mchID {
+		return fmt.Errorf("%w: mch_id %q, expected %q", ErrMerchantMismatch, v, c.mchID)
+	}
+	return nil
+}
+
+// checkText refuses a request that cannot be written as XML, naming the
+// field: a value with bytes XML cannot carry would be lost or changed on
+// the way and then fail WeChat's signature check with no clue why.
+func checkText(p Params) error {
+	for k, v := range p {
+		if name, _ := scanName(k, 0); name != k || k == "" {
+			return &ValidationError{Field: k, Reason: "is not a valid field name"}
+		}
+		if !utf8.ValidString(v) {
+			return &ValidationError{Field: k, Reason: "is not valid UTF-8"}
+		}
+		for _, r := range v {
+			if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0xFFFE || r == 0xFFFF {
+				return &ValidationError{Field: k, Reason: fmt.Sprintf("contains the character %U, which XML cannot carry", r)}
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,400 @@
+package wxpay
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// Params is one flat v2 message: field name to value, as signed and as
+// carried in the children of an <xml> element. Values stay strings until the
+// message's signature is verified; the typed request and response structs
+// of this package convert to and from Params.
+type Params map[string]string
+
+// MaxBodySize is the largest XML message, in bytes, that ParseXML, the
+// client and the notify handlers accept. Real v2 messages are a few
+// kilobytes; the limit keeps a hostile peer from making us buffer more.
+const MaxBodySize = 1 << 20
+
+var (
+	// ErrMalformedXML is returned (wrapped, with the detail) for a body that
+	// is not one flat v2 XML message.
+	ErrMalformedXML = errors.New("wxpay: malformed XML")
+
+	// ErrBodyTooLarge is returned (possibly wrapped) for a body larger than
+	// MaxBodySize.
+	ErrBodyTooLarge = errors.New("wxpay: body too large")
+)
+
+// AppendXML appends p to b as an <xml> document with one child per field,
+// in field-name order, each value in CDATA. A value containing "]]>" is
+// split across CDATA sections and a carriage return is written as a
+// character reference, so that ParseXML returns the value unchanged.
+// Field names must be XML names and values valid XML text; the client's
+// request pipeline checks both before it encodes.
+func (p Params) AppendXML(b []byte) []byte {
+	var keyArr [48]string
+	keys := keyArr[:0]
+	size := len("<xml></xml>")
+	for k, v := range p {
+		keys = append(keys, k)
+		size += 2*len(k) + len(v) + len("<></><![CDATA[]]>")
+	}
+	slices.Sort(keys)
+	b = slices.Grow(b, size)
+	b = append(b, "<xml>"...)
+	for _, k := range keys {
+		b = append(b, '<')
+		b = append(b, k...)
+		b = append(b, '>')
+		b = appendCDATA(b, p[k])
+		b = append(b, "</"...)
+		b = append(b, k...)
+		b = append(b, '>')
+	}
+	return append(b, "</xml>"...)
+}
+
+// appendCDATA writes v as CDATA, breaking the section where v holds "]]>"
+// (which would end it) or '\r' (which XML parsers turn into '\n').
+func appendCDATA(b []byte, v string) []byte {
+	if v == "" {
+		return b
+	}
+	b = append(b, "<![CDATA["...)
+	for {
+		i := strings.IndexAny(v, "]\r")
+		if i < 0 {
+			break
+		}
+		switch {
+		case v[i] == '\r':
+			b = append(b, v[:i]...)
+			b = append(b, "]]>&#13;<![CDATA["...)
+			v = v[i+1:]
+		case strings.HasPrefix(v[i:], "]]>"):
+			b = append(b, v[:i+2]...)
+			b = append(b, "]]><![CDATA["...)
+			v = v[i+2:]
+		default:
+			b = append(b, v[:i+1]...)
+			v = v[i+1:]
+		}
+	}
+	b = append(b, v...)
+	return append(b, "]]>"...)
+}
+
+// ParseXML decodes one flat v2 message: a single root element (<xml> for
+// API messages, <root> inside a refund notify's req_info) whose children
+// are fields holding text or CDATA. Whitespace between elements is ignored;
+// a value is kept exactly, never trimmed. A DOCTYPE or other directive,
+// attributes, namespaces, nested or repeated fields, invalid UTF-8 and
+// bodies over MaxBodySize are errors, never silently repaired: a message an
+// attacker could read two ways must not reach signature verification.
+//
+// Errors wrap ErrMalformedXML or ErrBodyTooLarge.
+func ParseXML(data []byte) (Params, error) {
+	if len(data) > MaxBodySize {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrBodyTooLarge, len(data), MaxBodySize)
+	}
+	if p, ok := scanFlat(string(data)); ok {
+		return p, nil
+	}
+	return decodeStd(data)
+}
+
+// decodeStd is the reference decoder, built on encoding/xml. scanFlat is
+// a fast path that must agree with it on every input it accepts.
+func decodeStd(data []byte) (Params, error) {
+	d := xml.NewDecoder(bytes.NewReader(data))
+	d.Strict = true
+	p := Params{}
+	var (
+		depth  int
+		root   bool
+		key    string
+		val    []byte
+		failed = func(format string, args ...any) (Params, error) {
+			return nil, fmt.Errorf("%w: "+format, append([]any{ErrMalformedXML}, args...)...)
+		}
+	)
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return failed("%v", err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if len(t.Attr) > 0 {
+				return failed("attribute on <%s>", t.Name.Local)
+			}
+			if t.Name.Space != "" {
+				return failed("namespaced element <%s:%s>", t.Name.Space, t.Name.Local)
+			}
+			switch depth {
+			case 0:
+				if root {
+					return failed("second root element <%s>", t.Name.Local)
+				}
+				root = true
+			case 1:
+				key, val = t.Name.Local, val[:0]
+			default:
+				return failed("nested element <%s> in <%s>", t.Name.Local, key)
+			}
+			depth++
+		case xml.EndElement:
+			depth--
+			if depth == 1 {
+				if _, dup := p[key]; dup {
+					return failed("field %q repeated", key)
+				}
+				p[key] = string(val)
+			}
+		case xml.CharData:
+			if depth == 2 {
+				val = append(val, t...)
+			} else if !isXMLSpace(string(t)) {
+				return failed("text outside a field: %q", truncate(string(t), 32))
+			}
+		case xml.Directive:
+			return failed("directive <!%s> not allowed", truncate(string(t), 32))
+		case xml.Comment, xml.ProcInst:
+			// Ignored, as any XML reader does; encoding/xml has already
+			// rejected a declaration with another encoding or version.
+		}
+	}
+	if !root {
+		return failed("no root element")
+	}
+	return p, nil
+}
+
+func isXMLSpace(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\t', '\n', '\r':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// scanFlat decodes the plain shape every genuine v2 message has, keys and
+// values sharing s's memory. It reports false for anything outside that
+// shape, from odd entities to errors of any kind, and ParseXML then asks
+// decodeStd, whose answer is the reference; FuzzScanFlat holds the two to
+// that contract.
+func scanFlat(s string) (Params, bool) {
+	i := skipSpace(s, 0)
+	if strings.HasPrefix(s[i:], "<?") {
+		end := strings.Index(s[i+2:], "?>")
+		if end < 0 || !plainDeclaration(s[i+2:i+2+end]) {
+			return nil, false
+		}
+		i = skipSpace(s, i+2+end+2)
+	}
+	if i >= len(s) || s[i] != '<' {
+		return nil, false
+	}
+	root, i := scanName(s, i+1)
+	if root == "" {
+		return nil, false
+	}
+	i = skipSpace(s, i)
+	if i >= len(s) || s[i] != '>' {
+		return nil, false
+	}
+	i++
+	p := make(Params, strings.Count(s, "</")) // one per field plus the root's
+	for {
+		i = skipSpace(s, i)
+		if i+1 >= len(s) || s[i] != '<' {
+			return nil, false
+		}
+		if s[i+1] == '/' {
+			name, j := scanName(s, i+2)
+			if name != root {
+				return nil, false
+			}
+			j = skipSpace(s, j)
+			if j >= len(s) || s[j] != '>' || skipSpace(s, j+1) != len(s) {
+				return nil, false
+			}
+			return p, true
+		}
+		key, j := scanName(s, i+1)
+		if key == "" {
+			return nil, false
+		}
+		j = skipSpace(s, j)
+		if _, dup := p[key]; dup || j >= len(s) {
+			return nil, false
+		}
+		if strings.HasPrefix(s[j:], "/>") {
+			p[key] = ""
+			i = j + 2
+			continue
+		}
+		if s[j] != '>' {
+			return nil, false
+		}
+		val, k, ok := scanValue(s, j+1, key)
+		if !ok {
+			return nil, false
+		}
+		p[key] = val
+		i = k
+	}
+}
+
+// scanValue reads a field's content from s[i:] through its end tag
+// </key>, returning the value and the offset after the end tag.
+func scanValue(s string, i int, key string) (string, int, bool) {
+	var (
+		first string // the only piece, while there is one
+		many  []byte // all pieces, once there are more
+		n     int    // pieces so far
+	)
+	add := func(piece string) {
+		switch n {
+		case 0:
+			first = piece
+		case 1:
+			many = append(append(many, first...), piece...)
+		default:
+			many = append(many, piece...)
+		}
+		n++
+	}
+	for i < len(s) {
+		switch {
+		case strings.HasPrefix(s[i:], "<![CDATA["):
+			end := strings.Index(s[i+9:], "]]>")
+			if end < 0 || !plainText(s[i+9:i+9+end], true) {
+				return "", 0, false
+			}
+			add(s[i+9 : i+9+end])
+			i += 9 + end + 3
+		case strings.HasPrefix(s[i:], "</"):
+			name, j := scanName(s, i+2)
+			if name != key {
+				return "", 0, false
+			}
+			j = skipSpace(s, j)
+			if j >= len(s) || s[j] != '>' {
+				return "", 0, false
+			}
+			switch n {
+			case 0:
+				return "", j + 1, true
+			case 1:
+				return first, j + 1, true
+			}
+			return string(many), j + 1, true
+		case s[i] == '<':
+			return "", 0, false
+		case s[i] == '&':
+			r, w := namedEntity(s[i:])
+			if w == 0 {
+				return "", 0, false
+			}
+			add(r)
+			i += w
+		default:
+			end := strings.IndexAny(s[i:], "<&")
+			if end < 0 || !plainText(s[i:i+end], false) {
+				return "", 0, false
+			}
+			add(s[i : i+end])
+			i += end
+		}
+	}
+	return "", 0, false
+}
+
+func namedEntity(s string) (string, int) {
+	for _, e := range [...]struct{ ref, r string }{
+		{"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}, {"&quot;", `"`}, {"&apos;", "'"},
+	} {
+		if strings.HasPrefix(s, e.ref) {
+			return e.r, len(e.ref)
+		}
+	}
+	return "", 0
+}
+
+// plainText reports whether t is text that encoding/xml would return
+// unchanged: valid UTF-8 of XML characters, no carriage return (which it
+// rewrites) and, outside CDATA, no '>' (which keeps "]]>" out of reach).
+func plainText(t string, cdata bool) bool {
+	for i := 0; i < len(t); {
+		c := t[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 && c != '\t' && c != '\n' || c == '>' && !cdata {
+				return false
+			}
+			i++
+			continue
+		}
+		r, w := utf8.DecodeRuneInString(t[i:])
+		if r == utf8.RuneError && w == 1 || r == 0xFFFE || r == 0xFFFF {
+			return false
+		}
+		i += w
+	}
+	return true
+}
+
+// plainDeclaration reports whether d, the inside of "<?" … "?>", is an XML
+// declaration encoding/xml accepts and ignores.
+func plainDeclaration(d string) bool {
+	switch d {
+	case `xml version="1.0"`, `xml version="1.0" encoding="UTF-8"`, `xml version="1.0" encoding="utf-8"`,
+		`xml version="1.0" encoding="UTF-8" standalone="yes"`, `xml version="1.0" encoding="utf-8" standalone="yes"`,
+		`xml version="1.0" encoding="UTF-8" `, `xml version="1.0" `:
+		return true
+	}
+	return false
+}
+
+func skipSpace(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// scanName reads an ASCII XML name without a colon at s[i:]; wider names
+// are left to encoding/xml.
+func scanName(s string, i int) (string, int) {
+	start := i
+	for i < len(s) {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' ||
+			i > start && ('0' <= c && c <= '9' || c == '-' || c == '.') {
+			i++
+			continue
+		}
+		break
+	}
+	return s[start:i], i
+}

@@ -1,0 +1,110 @@
+package wxpay
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParseXML(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want Params
+	}{
+		{"cdata", `<xml><return_code><![CDATA[SUCCESS]]></return_code><total_fee>1</total_fee></xml>`,
+			Params{"return_code": "SUCCESS", "total_fee": "1"}},
+		{"declaration and pretty print", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\n<xml>\n  <a><![CDATA[x]]></a>\r\n\t<b>2</b >\n</xml>\n",
+			Params{"a": "x", "b": "2"}},
+		{"values kept exactly", `<xml><a> x </a><b><![CDATA[ y]]></b><c>` + "\n" + `</c></xml>`,
+			Params{"a": " x ", "b": " y", "c": "\n"}},
+		{"mixed cdata and text", `<xml><a>1<![CDATA[&2]]>&amp;3&lt;</a></xml>`, Params{"a": "1&2&3<"}},
+		{"json with quot", `<xml><promotion_detail>{&quot;a&quot;:1}</promotion_detail></xml>`, Params{"promotion_detail": `{"a":1}`}},
+		{"empty values", `<xml><a></a><b><![CDATA[]]></b><c/><d /></xml>`, Params{"a": "", "b": "", "c": "", "d": ""}},
+		{"zero is a value", `<xml><coupon_fee>0</coupon_fee></xml>`, Params{"coupon_fee": "0"}},
+		{"chinese", `<xml><body><![CDATA[腾讯充值中心-QQ会员充值]]></body></xml>`, Params{"body": "腾讯充值中心-QQ会员充值"}},
+		{"root is any name", `<root><out_refund_no>R1</out_refund_no></root>`, Params{"out_refund_no": "R1"}},
+		{"character reference", `<xml><a>x&#13;y&#x41;</a></xml>`, Params{"a": "x\ryA"}},
+		{"comment between fields", `<xml><a>1</a><!-- c --><b>2</b></xml>`, Params{"a": "1", "b": "2"}},
+		{"empty root", `<xml></xml>`, Params{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseXML([]byte(tt.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("ParseXML (-want +got):\n%s", diff)
+			}
+			std, err := decodeStd([]byte(tt.in))
+			if err != nil {
+				t.Fatalf("decodeStd: %v", err)
+			}
+			if diff := cmp.Diff(std, got); diff != "" {
+				t.Errorf("ParseXML differs from decodeStd (-std +fast):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestParseXMLHostile(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+	}{
+		{"empty", ``},
+		{"not xml", `return_code=SUCCESS`},
+		{"doctype", `<!DOCTYPE xml [<!ENTITY x "y">]><xml><a>&x;</a></xml>`},
+		{"external entity", `<?xml version="1.0"?><!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><xml><a>&xxe;</a></xml>`},
+		{"billion laughs", `<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><xml><a>&lol2;</a></xml>`},
+		{"undefined entity", `<xml><a>&nbsp;</a></xml>`},
+		{"nested", `<xml><a><b>1</b></a></xml>`},
+		{"repeated key", `<xml><total_fee>1</total_fee><total_fee>100</total_fee></xml>`},
+		{"repeated key, one empty", `<xml><attach></attach><attach>x</attach></xml>`},
+		{"attribute", `<xml><a x="1">1</a></xml>`},
+		{"namespace", `<xml><w:a>1</w:a></xml>`},
+		{"two roots", `<xml><a>1</a></xml><xml><a>2</a></xml>`},
+		{"text in root", `<xml>junk<a>1</a></xml>`},
+		{"unclosed", `<xml><a>1</a>`},
+		{"mismatched end", `<xml><a>1</b></xml>`},
+		{"non-UTF-8", "<xml><a>\xff\xfe</a></xml>"},
+		{"control character", "<xml><a>\x01</a></xml>"},
+		{"GBK declaration", `<?xml version="1.0" encoding="GBK"?><xml><a>1</a></xml>`},
+		{"html page", `<html><body><h1>502 Bad Gateway</h1></body></html>`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := ParseXML([]byte(tt.in))
+			if !errors.Is(err, ErrMalformedXML) {
+				t.Errorf("ParseXML = %v, %v; want ErrMalformedXML", p, err)
+			}
+		})
+	}
+}
+
+func TestParseXMLTooLarge(t *testing.T) {
+	body := "<xml><a>" + strings.Repeat("x", MaxBodySize) + "</a></xml>"
+	if _, err := ParseXML([]byte(body)); !errors.Is(err, ErrBodyTooLarge) {
+		t.Errorf("ParseXML of %d bytes: %v, want ErrBodyTooLarge", len(body), err)
+	}
+}
+
+func TestAppendXML(t *testing.T) {
+	p := Params{"total_fee": "1", "body": "a&b<c>", "detail": `x]]>y`, "attach": "", "note": "a\r\nb"}
+	got := string(p.AppendXML(nil))
+	want := `<xml><attach></attach><body><![CDATA[a&b<c>]]></body><detail><![CDATA[x]]]]><![CDATA[>y]]></detail>` +
+		`<note><![CDATA[a]]>&#13;<![CDATA[` + "\n" + `b]]></note><total_fee><![CDATA[1]]></total_fee></xml>`
+	if got != want {
+		t.Errorf("AppendXML =\n%s\nwant\n%s", got, want)
+	}
+	back, err := ParseXML([]byte(got))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(p, back); diff != "" {
+		t.Errorf("round trip (-sent +parsed):\n%s", diff)
+	}
+}
