@@ -1,6 +1,7 @@
 package wxpay
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -129,9 +130,14 @@ func NonceStr() string {
 
 // endpoint describes one v2 API call for the request pipeline.
 type endpoint struct {
-	path string
-	cert bool // the merchant client certificate must be presented
+	path     string
+	cert     bool     // the merchant client certificate must be presented
+	signType SignType // forced sign type; "" means the client's
+	retry    bool     // WeChat documents resending the same request as safe
 }
+
+// signKey is the key messages are signed, verified and decrypted with.
+func (c *Client) signKey() string { return c.apiKey }
 
 // call is the one request pipeline every endpoint shares. It completes
 // req (appid, mch_id, nonce_str, sign_type, sign), POSTs it, and returns the
@@ -139,38 +145,89 @@ type endpoint struct {
 // return_code FAIL or result_code FAIL is an *Error, a sign that does not
 // verify wraps ErrInvalidSign. req is the caller's to give away.
 func (c *Client) call(ctx context.Context, ep endpoint, req Params) (Params, error) {
+	hc, st, body, err := c.prepare(ep, req)
+	if err != nil {
+		return nil, err
+	}
+	p, err := c.post(ctx, hc, c.baseURL+ep.path, body)
+	if err != nil {
+		return nil, err
+	}
+	return c.checkResponse(p, st)
+}
+
+// open is call for the endpoints whose success answer is not an XML
+// message but a file (downloadbill, downloadfundflow): it returns the
+// body for the caller to stream and close. An XML answer is WeChat's
+// error message and is returned as an *Error.
+func (c *Client) open(ctx context.Context, ep endpoint, req Params) (io.ReadCloser, error) {
+	hc, st, body, err := c.prepare(ep, req)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.do(ctx, hc, c.baseURL+ep.path, body)
+	if err != nil {
+		return nil, err
+	}
+	br := bufio.NewReader(resp.Body)
+	first, _ := br.Peek(64)
+	if resp.StatusCode != http.StatusOK || looksLikeHTML(first) {
+		defer closeBody(resp.Body)
+		return nil, httpError(resp, first)
+	}
+	if trimmed := bytes.TrimLeft(first, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '<' {
+		return struct {
+			io.Reader
+			io.Closer
+		}{br, resp.Body}, nil
+	}
+	defer closeBody(resp.Body)
+	data, err := io.ReadAll(io.LimitReader(br, MaxBodySize+1))
+	if err != nil {
+		return nil, fmt.Errorf("wxpay: reading response: %w", err)
+	}
+	p, err := ParseXML(data)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.checkResponse(p, st); err != nil {
+		return nil, err
+	}
+	return nil, fmt.Errorf("%w: expected a file, got a SUCCESS message", ErrMalformedXML)
+}
+
+// prepare completes and signs req and returns what to send it with.
+func (c *Client) prepare(ep endpoint, req Params) (*http.Client, SignType, []byte, error) {
 	hc := c.httpClient
 	if ep.cert {
 		if c.certHTTP == nil {
-			return nil, ErrNoCertificate
+			return nil, "", nil, ErrNoCertificate
 		}
 		hc = c.certHTTP
 	} else if hc == nil {
 		hc = http.DefaultClient
 	}
+	st := ep.signType
+	if st == "" {
+		st = c.signType
+	}
 	req["appid"] = c.appID
 	req["mch_id"] = c.mchID
 	req["nonce_str"] = c.nonce()
-	req["sign_type"] = string(c.signType)
+	req["sign_type"] = string(st)
 	if err := checkText(req); err != nil {
-		return nil, err
+		return nil, "", nil, err
 	}
-	sign, err := Sign(req, c.apiKey, c.signType)
+	sign, err := Sign(req, c.signKey(), st)
 	if err != nil {
-		return nil, err
+		return nil, "", nil, err
 	}
 	req["sign"] = sign
-	body := req.AppendXML(nil)
-
-	resp, err := c.post(ctx, hc, c.baseURL+ep.path, body)
-	if err != nil {
-		return nil, err
-	}
-	return c.checkResponse(resp)
+	return hc, st, req.AppendXML(nil), nil
 }
 
-// post sends body and returns the decoded response message.
-func (c *Client) post(ctx context.Context, hc *http.Client, url string, body []byte) (Params, error) {
+// do POSTs body; the caller closes the response body.
+func (c *Client) do(ctx context.Context, hc *http.Client, url string, body []byte) (*http.Response, error) {
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("wxpay: %w", err)
@@ -180,6 +237,15 @@ func (c *Client) post(ctx context.Context, hc *http.Client, url string, body []b
 	resp, err := hc.Do(hreq)
 	if err != nil {
 		return nil, fmt.Errorf("wxpay: %w", err)
+	}
+	return resp, nil
+}
+
+// post sends body and returns the decoded response message.
+func (c *Client) post(ctx context.Context, hc *http.Client, url string, body []byte) (Params, error) {
+	resp, err := c.do(ctx, hc, url, body)
+	if err != nil {
+		return nil, err
 	}
 	defer closeBody(resp.Body)
 
@@ -191,9 +257,17 @@ func (c *Client) post(ctx context.Context, hc *http.Client, url string, body []b
 	}
 	data := buf.Bytes()
 	if resp.StatusCode != http.StatusOK || looksLikeHTML(data) {
-		return nil, &HTTPError{StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: bytes.Clone(data[:min(len(data), 512)])}
+		return nil, httpError(resp, data)
 	}
 	return ParseXML(data)
+}
+
+func httpError(resp *http.Response, body []byte) *HTTPError {
+	return &HTTPError{
+		StatusCode:  resp.StatusCode,
+		ContentType: resp.Header.Get("Content-Type"),
+		Body:        bytes.Clone(body[:min(len(body), 512)]),
+	}
 }
 
 const userAgent = "wxpay-go (+https://github.com/wxpay-go/wxpay)"
@@ -223,15 +297,16 @@ func looksLikeHTML(data []byte) bool {
 // checkResponse applies WeChat's order of checks to a response: envelope,
 // signature, merchant, then business result. Nothing but return_code and
 // return_msg is read before the signature is verified.
-func (c *Client) checkResponse(p Params) (Params, error) {
+func (c *Client) checkResponse(p Params, st SignType) (Params, error) {
 	switch p["return_code"] {
 	case "SUCCESS":
 	case "":
 		return nil, fmt.Errorf("%w: response has no return_code", ErrMalformedXML)
 	default:
-		return nil, &Error{ReturnCode: p["return_code"], ReturnMsg: p["return_msg"]}
+		// error_code: downloadbill's name for it.
+		return nil, &Error{ReturnCode: p["return_code"], ReturnMsg: p["return_msg"], ErrCode: p["error_code"]}
 	}
-	if err := verifySignAs(p, c.apiKey, c.signType); err != nil {
+	if err := verifySignAs(p, c.signKey(), st); err != nil {
 		return nil, fmt.Errorf("response: %w", err)
 	}
 	if err := c.checkMerchant(p); err != nil {

@@ -2,8 +2,10 @@ package wxpay
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // Beijing is the fixed UTC+8 zone of every time in the v2 API. A fixed
@@ -119,4 +121,66 @@ func indexed[T any](p Params, countField, prefix string, probe []string, item fu
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+// fieldReader converts the fields of a verified message into typed
+// values, keeping the first error, so that a response type is filled in
+// one readable composite literal.
+type fieldReader struct {
+	p   Params
+	err error
+}
+
+func (r *fieldReader) fen(field string) int64 {
+	n, err := parseFen(r.p, field)
+	if err != nil && r.err == nil {
+		r.err = err
+	}
+	return n
+}
+
+func (r *fieldReader) time(field, layout string) time.Time {
+	t, err := parseTime(r.p, field, layout)
+	if err != nil && r.err == nil {
+		r.err = err
+	}
+	return t
+}
+
+// Coupon is one coupon or discount used in a payment: the coupon_type_$n,
+// coupon_id_$n and coupon_fee_$n fields of a notify or an order query.
+type Coupon struct {
+	Type string // "CASH" (recharge) or "NO_CASH"; WeChat sometimes leaves it out
+	ID   string
+	Fee  int64 // fen
+}
+
+// parseCoupons reads the coupon_*_$n fields, driven by coupon_count.
+func parseCoupons(p Params) ([]Coupon, error) {
+	return indexed(p, "coupon_count", "", []string{"coupon_id", "coupon_fee", "coupon_type"}, func(s string) (Coupon, error) {
+		r := fieldReader{p: p}
+		c := Coupon{Type: p["coupon_type"+s], ID: p["coupon_id"+s], Fee: r.fen("coupon_fee" + s)}
+		return c, r.err
+	})
+}
+
+// required returns a *ValidationError for the first of the named fields of
+// p that is empty.
+func required(p Params, fields ...string) error {
+	for _, f := range fields {
+		if p[f] == "" {
+			return &ValidationError{Field: f, Reason: "is required"}
+		}
+	}
+	return nil
+}
+
+// maxLen returns a *ValidationError when p[field] has more than n
+// characters. Limits are the documented String(n), taking the larger of
+// the values different pages give.
+func maxLen(p Params, field string, n int) error {
+	if l := utf8.RuneCountInString(p[field]); l > n {
+		return &ValidationError{Field: field, Reason: fmt.Sprintf("has %d characters, at most %d allowed", l, n)}
+	}
+	return nil
 }
