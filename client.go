@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -37,6 +38,15 @@ type Client struct {
 
 	nonce func() string
 	now   func() time.Time
+
+	retry     RetryPolicy
+	backupURL string
+	backupSet bool // WithBackupBaseURL was given, even as ""
+	logger    *slog.Logger
+	sandbox   *sandbox
+
+	subAppID string
+	subMchID string
 }
 
 // Option configures a Client in NewClient.
@@ -50,8 +60,10 @@ func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.httpCli
 
 // WithBaseURL replaces DefaultBaseURL, e.g. with a wxpaytest server's URL.
 func WithBaseURL(u string) Option {
-	return func(c *Client) { c.baseURL = strings.TrimRight(u, "/") }
+	return func(c *Client) { c.baseURL = trimSlash(u) }
 }
+
+func trimSlash(u string) string { return strings.TrimRight(u, "/") }
 
 // WithSignType selects the sign type of requests, and so of the responses
 // to them and of the client pay parameters. The default is SignTypeMD5,
@@ -67,6 +79,28 @@ func WithNonceFunc(fn func() string) Option { return func(c *Client) { c.nonce =
 // as timeStamp in the JSAPI pay parameters.
 func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
 
+// WithSubMerchant puts the client in service-provider (服务商) mode: appID
+// and mchID are the provider's, and every call also carries sub_mch_id
+// and, when not empty, sub_appid. Notifies must name the same
+// sub-merchant, and the JSAPI pay parameters are signed for subAppID when
+// it is set, since the mini program or official account is then the
+// sub-merchant's. For several sub-merchants, derive one Client each with
+// ForSubMerchant.
+func WithSubMerchant(subAppID, subMchID string) Option {
+	return func(c *Client) { c.subAppID, c.subMchID = subAppID, subMchID }
+}
+
+// ForSubMerchant returns a copy of c acting for another sub-merchant, as
+// WithSubMerchant sets it. The copy shares c's connections and settings.
+func (c *Client) ForSubMerchant(subAppID, subMchID string) (*Client, error) {
+	if subMchID == "" || strings.TrimSpace(subMchID) != subMchID {
+		return nil, errors.New("wxpay: ForSubMerchant: empty or padded sub_mch_id")
+	}
+	cp := *c
+	cp.subAppID, cp.subMchID = subAppID, subMchID
+	return &cp, nil
+}
+
 // NewClient returns a Client for the merchant mchID acting for the app
 // appID, signing with apiKey (the 32-character v2 "API key" of the merchant
 // platform: not the AppSecret, not the APIv3 key). It fails on empty
@@ -80,9 +114,13 @@ func NewClient(appID, mchID, apiKey string, opts ...Option) (*Client, error) {
 		baseURL:  DefaultBaseURL,
 		nonce:    NonceStr,
 		now:      time.Now,
+		retry:    RetryPolicy{MaxAttempts: 1},
 	}
 	for _, opt := range opts {
 		opt(c)
+	}
+	if !c.backupSet && c.baseURL == DefaultBaseURL {
+		c.backupURL = BackupBaseURL
 	}
 	switch {
 	case appID == "":
@@ -99,6 +137,10 @@ func NewClient(appID, mchID, apiKey string, opts ...Option) (*Client, error) {
 		return nil, errors.New("wxpay: NewClient: nil nonce or clock function")
 	case c.certErr != nil:
 		return nil, c.certErr
+	case c.sandbox != nil && c.signType != SignTypeMD5:
+		return nil, errors.New("wxpay: NewClient: the sandbox signs with MD5 only")
+	case c.subAppID != "" && c.subMchID == "":
+		return nil, errors.New("wxpay: NewClient: sub_appid without sub_mch_id")
 	}
 	if c.cert != nil {
 		c.certHTTP = certClient(c.httpClient, *c.cert)
@@ -136,8 +178,16 @@ type endpoint struct {
 	retry    bool     // WeChat documents resending the same request as safe
 }
 
-// signKey is the key messages are signed, verified and decrypted with.
-func (c *Client) signKey() string { return c.apiKey }
+// signKey is the key messages are signed, verified and decrypted with:
+// the API key, or in sandbox mode the sandbox key once it is known.
+func (c *Client) signKey() string {
+	if c.sandbox != nil {
+		if k := c.sandbox.cachedKey(); k != "" {
+			return k
+		}
+	}
+	return c.apiKey
+}
 
 // call is the one request pipeline every endpoint shares. It completes
 // req (appid, mch_id, nonce_str, sign_type, sign), POSTs it, and returns the
@@ -145,15 +195,17 @@ func (c *Client) signKey() string { return c.apiKey }
 // return_code FAIL or result_code FAIL is an *Error, a sign that does not
 // verify wraps ErrInvalidSign. req is the caller's to give away.
 func (c *Client) call(ctx context.Context, ep endpoint, req Params) (Params, error) {
-	hc, st, body, err := c.prepare(ep, req)
-	if err != nil {
-		return nil, err
-	}
-	p, err := c.post(ctx, hc, c.baseURL+ep.path, body)
-	if err != nil {
-		return nil, err
-	}
-	return c.checkResponse(p, st)
+	var out Params
+	err := c.exchange(ctx, ep, req, func(resp *http.Response, key string, st SignType) (Params, error) {
+		defer closeBody(resp.Body)
+		p, err := readMessage(resp)
+		if err != nil {
+			return nil, err
+		}
+		out, err = c.checkResponse(p, key, st)
+		return p, err
+	})
+	return out, err
 }
 
 // open is call for the endpoints whose success answer is not an XML
@@ -161,69 +213,149 @@ func (c *Client) call(ctx context.Context, ep endpoint, req Params) (Params, err
 // body for the caller to stream and close. An XML answer is WeChat's
 // error message and is returned as an *Error.
 func (c *Client) open(ctx context.Context, ep endpoint, req Params) (io.ReadCloser, error) {
-	hc, st, body, err := c.prepare(ep, req)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := c.do(ctx, hc, c.baseURL+ep.path, body)
-	if err != nil {
-		return nil, err
-	}
-	br := bufio.NewReader(resp.Body)
-	first, _ := br.Peek(64)
-	if resp.StatusCode != http.StatusOK || looksLikeHTML(first) {
+	var out io.ReadCloser
+	err := c.exchange(ctx, ep, req, func(resp *http.Response, key string, st SignType) (Params, error) {
+		br := bufio.NewReader(resp.Body)
+		first, _ := br.Peek(64)
+		if resp.StatusCode != http.StatusOK || looksLikeHTML(first) {
+			defer closeBody(resp.Body)
+			return nil, httpError(resp, first)
+		}
+		if trimmed := bytes.TrimLeft(first, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '<' {
+			out = struct {
+				io.Reader
+				io.Closer
+			}{br, resp.Body}
+			return nil, nil
+		}
 		defer closeBody(resp.Body)
-		return nil, httpError(resp, first)
-	}
-	if trimmed := bytes.TrimLeft(first, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '<' {
-		return struct {
-			io.Reader
-			io.Closer
-		}{br, resp.Body}, nil
-	}
-	defer closeBody(resp.Body)
-	data, err := io.ReadAll(io.LimitReader(br, MaxBodySize+1))
-	if err != nil {
-		return nil, fmt.Errorf("wxpay: reading response: %w", err)
-	}
-	p, err := ParseXML(data)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := c.checkResponse(p, st); err != nil {
-		return nil, err
-	}
-	return nil, fmt.Errorf("%w: expected a file, got a SUCCESS message", ErrMalformedXML)
+		resp.Body = io.NopCloser(br)
+		p, err := readMessage(resp)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := c.checkResponse(p, key, st); err != nil {
+			return p, err
+		}
+		return p, fmt.Errorf("%w: expected a file, got a SUCCESS message", ErrMalformedXML)
+	})
+	return out, err
 }
 
-// prepare completes and signs req and returns what to send it with.
-func (c *Client) prepare(ep endpoint, req Params) (*http.Client, SignType, []byte, error) {
+// exchange runs the attempts of one call: sign, send, hand the answer to
+// handle, and, for an idempotent endpoint under a retry policy, again
+// after a transient failure, with a fresh nonce and sign and, after a
+// network failure, on the other domain.
+func (c *Client) exchange(ctx context.Context, ep endpoint, req Params, handle func(resp *http.Response, key string, st SignType) (Params, error)) error {
 	hc := c.httpClient
 	if ep.cert {
 		if c.certHTTP == nil {
-			return nil, "", nil, ErrNoCertificate
+			return ErrNoCertificate
 		}
 		hc = c.certHTTP
 	} else if hc == nil {
-		hc = http.DefaultClient
+		hc = defaultHTTPClient()
 	}
+	attempts := 1
+	if ep.retry {
+		attempts = c.retry.MaxAttempts
+	}
+	base := c.baseURL
+	resigned := false
+	for n := 1; ; n++ {
+		key, st, body, err := c.prepare(ctx, ep, req)
+		if err != nil {
+			return err
+		}
+		start := time.Now()
+		var answer Params
+		resp, err := c.do(ctx, hc, base+c.pathPrefix()+ep.path, body)
+		if err == nil {
+			answer, err = handle(resp, key, st)
+		}
+		c.logExchange(ctx, ep, n, start, req, answer, err)
+		if err == nil {
+			return nil
+		}
+		if c.sandbox != nil && !resigned && signatureRejected(err) {
+			// A sandbox key that stopped working: fetch a new one, once.
+			c.sandbox.forget()
+			resigned = true
+			n--
+			continue
+		}
+		if n >= attempts || !shouldRetry(ctx, err) {
+			return err
+		}
+		var te *transportError
+		if errors.As(err, &te) && c.backupURL != "" {
+			if base == c.baseURL {
+				base = c.backupURL
+			} else {
+				base = c.baseURL
+			}
+		}
+		if !sleep(ctx, c.retry.delay(n)) {
+			return err
+		}
+	}
+}
+
+// signatureRejected reports whether err says that one side did not
+// accept the other's signature.
+func signatureRejected(err error) bool {
+	var we *Error
+	if errors.As(err, &we) {
+		return we.ErrCode == "SIGNERROR" || strings.Contains(we.ReturnMsg, "签名") || strings.Contains(strings.ToLower(we.ReturnMsg), "sign")
+	}
+	return errors.Is(err, ErrInvalidSign)
+}
+
+// pathPrefix is the sandbox's path prefix, or "".
+func (c *Client) pathPrefix() string {
+	if c.sandbox != nil {
+		return c.sandbox.prefix
+	}
+	return ""
+}
+
+// defaultHTTPClient is http.DefaultClient, looked up at each call so that
+// a transport installed later (httpmock.Activate, say) is honoured.
+func defaultHTTPClient() *http.Client { return http.DefaultClient }
+
+// prepare completes and signs req, returning the key and sign type the
+// answer is to be verified with and the body to send.
+func (c *Client) prepare(ctx context.Context, ep endpoint, req Params) (string, SignType, []byte, error) {
 	st := ep.signType
 	if st == "" {
 		st = c.signType
 	}
+	key := c.apiKey
+	if c.sandbox != nil {
+		var err error
+		if key, err = c.sandboxKey(ctx); err != nil {
+			return "", "", nil, err
+		}
+	}
 	req["appid"] = c.appID
 	req["mch_id"] = c.mchID
+	if c.subMchID != "" && req["sub_mch_id"] == "" {
+		req["sub_mch_id"] = c.subMchID
+		if c.subAppID != "" {
+			req["sub_appid"] = c.subAppID
+		}
+	}
 	req["nonce_str"] = c.nonce()
 	req["sign_type"] = string(st)
 	if err := checkText(req); err != nil {
-		return nil, "", nil, err
+		return "", "", nil, err
 	}
-	sign, err := Sign(req, c.signKey(), st)
+	sign, err := Sign(req, key, st)
 	if err != nil {
-		return nil, "", nil, err
+		return "", "", nil, err
 	}
 	req["sign"] = sign
-	return hc, st, req.AppendXML(nil), nil
+	return key, st, req.AppendXML(nil), nil
 }
 
 // do POSTs body; the caller closes the response body.
@@ -236,7 +368,10 @@ func (c *Client) do(ctx context.Context, hc *http.Client, url string, body []byt
 	hreq.Header.Set("User-Agent", userAgent)
 	resp, err := hc.Do(hreq)
 	if err != nil {
-		return nil, fmt.Errorf("wxpay: %w", err)
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("wxpay: %w", ctx.Err())
+		}
+		return nil, &transportError{err}
 	}
 	return resp, nil
 }
@@ -248,12 +383,16 @@ func (c *Client) post(ctx context.Context, hc *http.Client, url string, body []b
 		return nil, err
 	}
 	defer closeBody(resp.Body)
+	return readMessage(resp)
+}
 
+// readMessage reads a bounded response body and decodes it.
+func readMessage(resp *http.Response) (Params, error) {
 	buf := bodyPool.Get().(*bytes.Buffer)
 	defer putBody(buf)
 	buf.Reset()
 	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, MaxBodySize+1)); err != nil {
-		return nil, fmt.Errorf("wxpay: reading response: %w", err)
+		return nil, &transportError{fmt.Errorf("reading response: %w", err)}
 	}
 	data := buf.Bytes()
 	if resp.StatusCode != http.StatusOK || looksLikeHTML(data) {
@@ -297,7 +436,7 @@ func looksLikeHTML(data []byte) bool {
 // checkResponse applies WeChat's order of checks to a response: envelope,
 // signature, merchant, then business result. Nothing but return_code and
 // return_msg is read before the signature is verified.
-func (c *Client) checkResponse(p Params, st SignType) (Params, error) {
+func (c *Client) checkResponse(p Params, key string, st SignType) (Params, error) {
 	switch p["return_code"] {
 	case "SUCCESS":
 	case "":
@@ -306,7 +445,7 @@ func (c *Client) checkResponse(p Params, st SignType) (Params, error) {
 		// error_code: downloadbill's name for it.
 		return nil, &Error{ReturnCode: p["return_code"], ReturnMsg: p["return_msg"], ErrCode: p["error_code"]}
 	}
-	if err := verifySignAs(p, c.signKey(), st); err != nil {
+	if err := verifySignAs(p, key, st); err != nil {
 		return nil, fmt.Errorf("response: %w", err)
 	}
 	if err := c.checkMerchant(p); err != nil {
@@ -330,6 +469,12 @@ func (c *Client) checkMerchant(p Params) error {
 	}
 	if v, ok := p["mch_id"]; ok && v != c.mchID {
 		return fmt.Errorf("%w: mch_id %q, expected %q", ErrMerchantMismatch, v, c.mchID)
+	}
+	if c.subMchID != "" && p["sub_mch_id"] != c.subMchID {
+		return fmt.Errorf("%w: sub_mch_id %q, expected %q", ErrMerchantMismatch, p["sub_mch_id"], c.subMchID)
+	}
+	if v, ok := p["sub_appid"]; ok && c.subAppID != "" && v != c.subAppID {
+		return fmt.Errorf("%w: sub_appid %q, expected %q", ErrMerchantMismatch, v, c.subAppID)
 	}
 	return nil
 }
