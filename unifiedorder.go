@@ -1,5 +1,14 @@
 package wxpay
 
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"time"
+)
+
 // TradeType is how the payer pays: the trade_type of an order.
 type TradeType string
 
@@ -12,3 +21,206 @@ const (
 	TradeTypeMWeb     TradeType = "MWEB"   // H5 in a mobile browser outside WeChat; needs SceneInfo
 	TradeTypeMicroPay TradeType = "MICROPAY"
 )
+
+// UnifiedOrderRequest is an order to create with UnifiedOrder. Body,
+// OutTradeNo, TotalFee, SpbillCreateIP, NotifyURL and TradeType are
+// required; OpenID is required for JSAPI, ProductID for NATIVE and
+// SceneInfo for MWEB. Empty strings and zero times are not sent.
+//
+// WeChat treats a second UnifiedOrder with the same OutTradeNo as the same
+// order: it must repeat the original parameters exactly (also to get a
+// fresh PrepayID once the old one expired after two hours), or WeChat
+// answers INVALID_REQUEST or OUT_TRADE_NO_USED.
+type UnifiedOrderRequest struct {
+	DeviceInfo string // terminal or store id; "WEB" for web pages
+	Body       string // goods description shown to the payer, at most 128 characters
+	Detail     string // JSON {"goods_detail":[…]}, for single-item discounts
+	Attach     string // echoed in the notify and the order query
+	OutTradeNo string // the merchant's order number: 6–32 of [0-9A-Za-z_-|*@]
+	FeeType    string // ISO 4217 currency; WeChat's default is CNY
+
+	TotalFee       int64  // in fen (0.01 CNY); must be positive
+	SpbillCreateIP string // the payer's IP (APP, H5, JSAPI) or the server's (NATIVE)
+
+	// TimeStart and TimeExpire bound the order's validity; they are sent
+	// in Beijing time whatever their location. Zero is not sent.
+	TimeStart, TimeExpire time.Time
+
+	GoodsTag  string // coupon or discount tag
+	NotifyURL string // where WeChat posts the payment notify: absolute, no query string
+
+	TradeType TradeType
+
+	ProductID     string // required for NATIVE: the product the QR code stands for
+	LimitPay      string // "no_credit" refuses credit cards
+	OpenID        string // required for JSAPI: the payer's openid under the client's appid
+	Receipt       string // "Y" offers the payer an electronic invoice
+	ProfitSharing string // "Y" if the payment will be shared (profit sharing)
+	SceneInfo     string // JSON scene; required for MWEB: {"h5_info":{…}}
+}
+
+// UnifiedOrderResponse is WeChat's answer to a successful unified order.
+// PrepayID is valid for two hours: pass it to JSAPIPayParams or
+// APPPayParams; a NATIVE order also has CodeURL, the QR code's content,
+// and an MWEB order MWebURL, where to send the payer's browser (valid for
+// five minutes).
+type UnifiedOrderResponse struct {
+	DeviceInfo string
+	TradeType  TradeType
+	PrepayID   string
+	CodeURL    string
+	MWebURL    string
+	Raw        Params // the whole verified response
+}
+
+// UnifiedOrder creates an order (POST /pay/unifiedorder) and returns its
+// prepay id. r is validated first: a *ValidationError means nothing was
+// sent. WeChat's refusals are *Error values; SYSTEMERROR is worth
+// retrying with the same r.
+func (c *Client) UnifiedOrder(ctx context.Context, r *UnifiedOrderRequest) (*UnifiedOrderResponse, error) {
+	req, err := r.params()
+	if err != nil {
+		return nil, err
+	}
+	p, err := c.call(ctx, endpoint{path: "/pay/unifiedorder", retry: true}, req)
+	if err != nil {
+		return nil, err
+	}
+	return newUnifiedOrderResponse(p)
+}
+
+func newUnifiedOrderResponse(p Params) (*UnifiedOrderResponse, error) {
+	// Every trade type yields a prepay id; a success without one would
+	// only fail later, in the payer's app.
+	if err := present(p, "prepay_id"); err != nil {
+		return nil, err
+	}
+	return &UnifiedOrderResponse{
+		DeviceInfo: p["device_info"],
+		TradeType:  TradeType(p["trade_type"]),
+		PrepayID:   p["prepay_id"],
+		CodeURL:    p["code_url"],
+		MWebURL:    p["mweb_url"],
+		Raw:        p,
+	}, nil
+}
+
+// unifiedOrderLimits are the documented String(n) limits, the larger
+// where pages disagree (body 127/128, spbill_create_ip 16/64, detail
+// 6000/6144/8192, attach 127 here and 128 in the notify): a value WeChat
+// might still accept is not refused here.
+var unifiedOrderLimits = [...]struct {
+	field string
+	n     int
+}{
+	{"device_info", 32}, {"body", 128}, {"detail", 8192}, {"attach", 128},
+	{"fee_type", 16}, {"spbill_create_ip", 64}, {"goods_tag", 32}, {"notify_url", 256},
+	{"product_id", 32}, {"limit_pay", 32}, {"openid", 128}, {"receipt", 8},
+	{"profit_sharing", 16}, {"scene_info", 256},
+}
+
+// params validates r and returns its wire fields.
+func (r *UnifiedOrderRequest) params() (Params, error) {
+	if r == nil {
+		return nil, &ValidationError{Field: "request", Reason: "is nil"}
+	}
+	p := make(Params, 24) // the fields below plus the five the pipeline adds
+	for _, f := range [...]struct{ k, v string }{
+		{"device_info", r.DeviceInfo}, {"body", r.Body}, {"detail", r.Detail}, {"attach", r.Attach},
+		{"out_trade_no", r.OutTradeNo}, {"fee_type", r.FeeType}, {"spbill_create_ip", r.SpbillCreateIP},
+		{"time_start", formatTime(r.TimeStart)}, {"time_expire", formatTime(r.TimeExpire)},
+		{"goods_tag", r.GoodsTag}, {"notify_url", r.NotifyURL}, {"trade_type", string(r.TradeType)},
+		{"product_id", r.ProductID}, {"limit_pay", r.LimitPay}, {"openid", r.OpenID},
+		{"receipt", r.Receipt}, {"profit_sharing", r.ProfitSharing}, {"scene_info", r.SceneInfo},
+	} {
+		if f.v != "" {
+			p[f.k] = f.v
+		}
+	}
+	if err := required(p, "body", "out_trade_no", "spbill_create_ip", "notify_url", "trade_type"); err != nil {
+		return nil, err
+	}
+	if r.TotalFee <= 0 {
+		return nil, &ValidationError{Field: "total_fee", Reason: "must be a positive number of fen"}
+	}
+	p["total_fee"] = formatFen(r.TotalFee)
+
+	switch r.TradeType {
+	case TradeTypeJSAPI:
+		if err := required(p, "openid"); err != nil {
+			return nil, err
+		}
+	case TradeTypeNative:
+		if err := required(p, "product_id"); err != nil {
+			return nil, err
+		}
+	case TradeTypeMWeb:
+		if err := required(p, "scene_info"); err != nil {
+			return nil, err
+		}
+	case TradeTypeApp:
+	default:
+		return nil, &ValidationError{Field: "trade_type", Reason: "must be JSAPI, NATIVE, APP or MWEB, not " + string(r.TradeType)}
+	}
+	for _, l := range unifiedOrderLimits {
+		if err := maxLen(p, l.field, l.n); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkOutNo(p, "out_trade_no", 6, 32); err != nil {
+		return nil, err
+	}
+	if err := checkNotifyURL(p, "notify_url"); err != nil {
+		return nil, err
+	}
+	if a, err := netip.ParseAddr(r.SpbillCreateIP); err != nil || a.Zone() != "" {
+		return nil, &ValidationError{Field: "spbill_create_ip", Reason: "is not an IPv4 or IPv6 address"}
+	}
+	for _, f := range [...]string{"detail", "scene_info"} {
+		if v, ok := p[f]; ok && !json.Valid([]byte(v)) {
+			return nil, &ValidationError{Field: f, Reason: "is not valid JSON"}
+		}
+	}
+	if !r.TimeStart.IsZero() && !r.TimeExpire.IsZero() && !r.TimeExpire.After(r.TimeStart) {
+		return nil, &ValidationError{Field: "time_expire", Reason: "is not after time_start"}
+	}
+	return p, nil
+}
+
+// checkOutNo checks a merchant-chosen number (out_trade_no, out_refund_no):
+// min to max characters of [0-9A-Za-z_-|*@], the set WeChat documents.
+func checkOutNo(p Params, field string, min, max int) error {
+	v := p[field]
+	if len(v) < min || len(v) > max {
+		return &ValidationError{Field: field, Reason: fmt.Sprintf("must have %d to %d characters, not %d", min, max, len(v))}
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' ||
+			c == '_' || c == '-' || c == '|' || c == '*' || c == '@') {
+			return &ValidationError{Field: field, Reason: "may hold only 0-9, A-Z, a-z and _-|*@"}
+		}
+	}
+	return nil
+}
+
+// checkNotifyURL checks that a notify URL can work: WeChat needs an
+// absolute http(s) URL and drops notifies for one with a query string.
+func checkNotifyURL(p Params, field string) error {
+	v, ok := p[field]
+	if !ok {
+		return nil
+	}
+	u, err := url.Parse(v)
+	switch {
+	case err != nil || u.Host == "" || u.Opaque != "" || u.User != nil:
+		return &ValidationError{Field: field, Reason: "is not an absolute URL with a host"}
+	case u.Scheme != "https" && u.Scheme != "http":
+		return &ValidationError{Field: field, Reason: "must be an http or https URL"}
+	case u.RawQuery != "" || u.ForceQuery:
+		return &ValidationError{Field: field, Reason: "must not have a query string"}
+	case u.Fragment != "" || u.RawFragment != "":
+		return &ValidationError{Field: field, Reason: "must not have a fragment"}
+	}
+	return nil
+}

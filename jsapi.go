@@ -1,0 +1,114 @@
+package wxpay
+
+import (
+	"strconv"
+	"strings"
+)
+
+// JSAPIPayParams is what a web page in WeChat passes to
+// WeixinJSBridge.invoke('getBrandWCPayRequest', …) and a mini program to
+// wx.requestPayment to pay a JSAPI order. Marshaled to JSON it has exactly
+// the keys those calls take; wx.requestPayment ignores appId, which is
+// signed all the same.
+type JSAPIPayParams struct {
+	AppID     string   `json:"appId"`
+	TimeStamp string   `json:"timeStamp"` // Unix seconds
+	NonceStr  string   `json:"nonceStr"`
+	Package   string   `json:"package"` // "prepay_id=" and the prepay id
+	SignType  SignType `json:"signType"`
+	PaySign   string   `json:"paySign"`
+}
+
+// JSAPIPayParams signs the parameters a web page or mini program needs to
+// pay the JSAPI order prepayID (from UnifiedOrder), with the client's sign
+// type, which must be the one the order was created with.
+func (c *Client) JSAPIPayParams(prepayID string) (*JSAPIPayParams, error) {
+	ts, nonce, err := c.payParamsStamp(prepayID)
+	if err != nil {
+		return nil, err
+	}
+	out := &JSAPIPayParams{
+		AppID:     c.appID,
+		TimeStamp: ts,
+		NonceStr:  nonce,
+		Package:   "prepay_id=" + prepayID,
+		SignType:  c.signType,
+	}
+	out.PaySign, err = Sign(Params{
+		"appId":     out.AppID,
+		"timeStamp": out.TimeStamp,
+		"nonceStr":  out.NonceStr,
+		"package":   out.Package,
+		"signType":  string(out.SignType),
+	}, c.signKey(), c.signType)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// APPPayParams is what a native app passes to the WeChat Open SDK
+// (PayReq) to pay an APP order. Marshaled to JSON it has exactly the
+// signed wire keys.
+type APPPayParams struct {
+	AppID     string `json:"appid"`
+	PartnerID string `json:"partnerid"` // the merchant id
+	PrepayID  string `json:"prepayid"`
+	Package   string `json:"package"` // always "Sign=WXPay"
+	NonceStr  string `json:"noncestr"`
+	TimeStamp string `json:"timestamp"` // Unix seconds
+	Sign      string `json:"sign"`
+}
+
+// APPPayParams signs the parameters a native app needs to pay the APP
+// order prepayID (from UnifiedOrder), with the client's sign type, which
+// must be the one the order was created with.
+func (c *Client) APPPayParams(prepayID string) (*APPPayParams, error) {
+	ts, nonce, err := c.payParamsStamp(prepayID)
+	if err != nil {
+		return nil, err
+	}
+	out := &APPPayParams{
+		AppID:     c.appID,
+		PartnerID: c.mchID,
+		PrepayID:  prepayID,
+		Package:   "Sign=WXPay",
+		NonceStr:  nonce,
+		TimeStamp: ts,
+	}
+	out.Sign, err = Sign(Params{
+		"appid":     out.AppID,
+		"partnerid": out.PartnerID,
+		"prepayid":  out.PrepayID,
+		"package":   out.Package,
+		"noncestr":  out.NonceStr,
+		"timestamp": out.TimeStamp,
+	}, c.signKey(), c.signType)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// payParamsStamp checks prepayID and returns the timestamp (Unix
+// seconds, not milliseconds) and nonce of a new set of client pay
+// parameters.
+func (c *Client) payParamsStamp(prepayID string) (timeStamp, nonce string, err error) {
+	if prepayID == "" {
+		return "", "", &ValidationError{Field: "prepay_id", Reason: "is required"}
+	}
+	// prepay_id is String(64) of ASCII letters and digits; JSAPI's
+	// package, String(128), carries it.
+	if len(prepayID) > 64 {
+		return "", "", &ValidationError{Field: "prepay_id", Reason: "has more than 64 characters"}
+	}
+	for i := 0; i < len(prepayID); i++ {
+		if c := prepayID[i]; c <= ' ' || c > '~' {
+			return "", "", &ValidationError{Field: "prepay_id", Reason: "holds a space, control or non-ASCII character"}
+		}
+	}
+	if strings.HasPrefix(prepayID, "prepay_id=") {
+		return "", "", &ValidationError{Field: "prepay_id", Reason: `is the whole package: pass the id without "prepay_id="`}
+	}
+	return strconv.FormatInt(c.now().Unix(), 10), c.nonce(), nil
+}
