@@ -39,23 +39,21 @@ var (
 // Field names must be XML names and values valid XML text; the client's
 // request pipeline checks both before it encodes.
 func (p Params) AppendXML(b []byte) []byte {
-	var keyArr [48]string
-	keys := keyArr[:0]
-	size := len("<xml></xml>")
-	for k, v := range p {
-		keys = append(keys, k)
-		size += 2*len(k) + len(v) + len("<></><![CDATA[]]>")
+	var fieldArr [48]field
+	fields, size := sortedFields(fieldArr[:0], p, false)
+	size += len("<xml></xml>")
+	for _, f := range fields {
+		size += len(f.k) + len("<></><![CDATA[]]>")
 	}
-	slices.Sort(keys)
 	b = slices.Grow(b, size)
 	b = append(b, "<xml>"...)
-	for _, k := range keys {
+	for _, f := range fields {
 		b = append(b, '<')
-		b = append(b, k...)
+		b = append(b, f.k...)
 		b = append(b, '>')
-		b = appendCDATA(b, p[k])
+		b = appendCDATA(b, f.v)
 		b = append(b, "</"...)
-		b = append(b, k...)
+		b = append(b, f.k...)
 		b = append(b, '>')
 	}
 	return append(b, "</xml>"...)
@@ -68,6 +66,10 @@ func appendCDATA(b []byte, v string) []byte {
 		return b
 	}
 	b = append(b, "<![CDATA["...)
+	if !strings.Contains(v, "]]>") && strings.IndexByte(v, '\r') < 0 {
+		b = append(b, v...)
+		return append(b, "]]>"...)
+	}
 	for {
 		i := strings.IndexAny(v, "]\r")
 		if i < 0 {
