@@ -1,0 +1,442 @@
+package wxpaytest
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/wxpay-go/wxpay"
+)
+
+var (
+	// ErrNotFound is returned (wrapped) by the test controls for an order
+	// or refund the server does not know.
+	ErrNotFound = errors.New("wxpaytest: no such order or refund")
+
+	// ErrState is returned (wrapped) by the test controls for an order or
+	// refund whose state does not allow the action, such as paying an
+	// order twice.
+	ErrState = errors.New("wxpaytest: not allowed in this state")
+)
+
+// store is the server's state; every access holds Server.mu.
+type store struct {
+	orders     map[string]*order  // by out_trade_no
+	byTxn      map[string]*order  // by transaction_id
+	refunds    map[string]*refund // by out_refund_no
+	byRefundID map[string]*refund
+	seq        int // makes generated ids unique
+}
+
+func newStore() store {
+	return store{
+		orders:     map[string]*order{},
+		byTxn:      map[string]*order{},
+		refunds:    map[string]*refund{},
+		byRefundID: map[string]*refund{},
+	}
+}
+
+// order is one unified order and, once paid, its payment.
+type order struct {
+	req      wxpay.Params // business fields of the unified order
+	signType wxpay.SignType
+	totalFee int64
+	created  time.Time
+	prepayID string
+	prepayAt time.Time
+	codeURL  string
+	mwebURL  string
+	state    wxpay.TradeState
+
+	// Set by PayWith.
+	transactionID string
+	pay           Payment
+	cashFee       int64
+	refunds       []*refund // oldest first
+}
+
+// Payment says how the payer paid, for PayWith. Zero fields get the
+// defaults Pay uses.
+type Payment struct {
+	OpenID      string         // the payer; default: the order's openid, or a generated one
+	BankType    string         // default "CFT", the change balance
+	IsSubscribe bool           // whether the payer follows the official account
+	Coupons     []wxpay.Coupon // coupons paying part of the order; the payer pays the rest in cash
+	TimeEnd     time.Time      // default: the server clock
+	SkipNotify  bool           // mark the order paid but send no notify, to test a query fallback
+}
+
+// fee is an order's coupon arithmetic: the coupon part, and the part of
+// non-recharge (NO_CASH) coupons, which WeChat's settlement fields leave
+// out.
+func (o *order) couponFee() (all, noCash int64) {
+	for _, c := range o.pay.Coupons {
+		all += c.Fee
+		if c.Type == "NO_CASH" {
+			noCash += c.Fee
+		}
+	}
+	return all, noCash
+}
+
+// unifiedOrderLimits are the String(n) limits of unifiedorder, the
+// larger where pages disagree.
+var unifiedOrderLimits = [...]struct {
+	field string
+	n     int
+}{
+	{"device_info", 32}, {"body", 128}, {"detail", 8192}, {"attach", 128}, {"fee_type", 16},
+	{"spbill_create_ip", 64}, {"goods_tag", 32}, {"notify_url", 256}, {"product_id", 32},
+	{"limit_pay", 32}, {"openid", 128}, {"receipt", 8}, {"profit_sharing", 16}, {"scene_info", 256},
+}
+
+func (s *Server) unifiedOrder(p wxpay.Params) answer {
+	for _, l := range unifiedOrderLimits {
+		if utf8.RuneCountInString(p[l.field]) > l.n {
+			return reject(l.field + "参数长度有误")
+		}
+	}
+	fee, ok := parsePositive(p["total_fee"])
+	if !ok {
+		return reject("invalid total_fee")
+	}
+	no := p["out_trade_no"]
+	if !validOutNo(no, 6, 32) {
+		return badFormat("out_trade_no")
+	}
+	if !validNotifyURL(p["notify_url"]) {
+		return badFormat("notify_url")
+	}
+	if _, err := netip.ParseAddr(p["spbill_create_ip"]); err != nil {
+		return badFormat("spbill_create_ip")
+	}
+	for _, f := range [...]string{"time_start", "time_expire"} {
+		if v := p[f]; v != "" {
+			if _, err := time.ParseInLocation("20060102150405", v, wxpay.Beijing); err != nil {
+				return badFormat(f)
+			}
+		}
+	}
+	tt := wxpay.TradeType(p["trade_type"])
+	switch tt {
+	case wxpay.TradeTypeJSAPI, wxpay.TradeTypeNative, wxpay.TradeTypeMWeb, wxpay.TradeTypeApp:
+	default:
+		return badFormat("trade_type")
+	}
+	if need := map[wxpay.TradeType]string{
+		wxpay.TradeTypeJSAPI: "openid", wxpay.TradeTypeNative: "product_id", wxpay.TradeTypeMWeb: "scene_info",
+	}[tt]; need != "" && p[need] == "" {
+		return refuse("PARAM_ERROR", string(tt)+"支付必须传"+need)
+	}
+
+	now := s.cfg.now()
+	req := businessFields(p)
+	if o := s.st.orders[no]; o != nil {
+		switch o.state {
+		case wxpay.TradeStateSuccess, wxpay.TradeStateRefund:
+			return refuse("ORDERPAID", "该订单已支付")
+		case wxpay.TradeStateClosed:
+			return refuse("ORDERCLOSED", "该订单已关闭")
+		}
+		// The same order again, e.g. a retry after a timeout, must repeat
+		// every parameter; the nonce, sign and sign type may differ.
+		if !maps.Equal(o.req, req) {
+			return refuse("OUT_TRADE_NO_USED", "商户订单号重复")
+		}
+		if now.Sub(o.prepayAt) >= 2*time.Hour {
+			s.newPrepay(o, now) // a prepay id lives two hours
+		}
+		return success(o.prepayFields())
+	}
+	o := &order{req: req, signType: signTypeOf(p), totalFee: fee, created: now, state: wxpay.TradeStateNotPay}
+	s.newPrepay(o, now)
+	s.st.orders[no] = o
+	return success(o.prepayFields())
+}
+
+func (s *Server) newPrepay(o *order, now time.Time) {
+	s.st.seq++
+	o.prepayAt = now
+	o.prepayID = "wx" + now.In(wxpay.Beijing).Format("20060102150405") + fmt.Sprintf("%08x%012x", s.st.seq, rand.Uint64()>>16)
+	switch wxpay.TradeType(o.req["trade_type"]) {
+	case wxpay.TradeTypeNative:
+		o.codeURL = "weixin://wxpay/bizpayurl?pr=" + randomAlnum(7)
+	case wxpay.TradeTypeMWeb:
+		o.mwebURL = "https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=" + o.prepayID +
+			"&package=" + strconv.FormatUint(1e9+rand.Uint64N(9e9), 10)
+	}
+}
+
+func (o *order) prepayFields() wxpay.Params {
+	p := wxpay.Params{"trade_type": o.req["trade_type"], "prepay_id": o.prepayID}
+	setIf(p, "device_info", o.req["device_info"])
+	setIf(p, "code_url", o.codeURL)
+	setIf(p, "mweb_url", o.mwebURL)
+	return p
+}
+
+// findOrder looks an order up as WeChat does: by transaction_id when the
+// request has one, else by out_trade_no.
+func (s *Server) findOrder(p wxpay.Params) *order {
+	if id := p["transaction_id"]; id != "" {
+		return s.st.byTxn[id]
+	}
+	return s.st.orders[p["out_trade_no"]]
+}
+
+var tradeStateDesc = map[wxpay.TradeState]string{
+	wxpay.TradeStateSuccess: "支付成功",
+	wxpay.TradeStateRefund:  "转入退款",
+	wxpay.TradeStateNotPay:  "订单未支付",
+	wxpay.TradeStateClosed:  "订单已关闭",
+}
+
+func (s *Server) orderQuery(p wxpay.Params) answer {
+	o := s.findOrder(p)
+	if o == nil {
+		return refuse("ORDERNOTEXIST", "order not exist")
+	}
+	q := wxpay.Params{
+		"out_trade_no":     o.req["out_trade_no"],
+		"trade_type":       o.req["trade_type"],
+		"trade_state":      string(o.state),
+		"trade_state_desc": tradeStateDesc[o.state],
+		"total_fee":        fen(o.totalFee),
+	}
+	setIf(q, "device_info", o.req["device_info"])
+	setIf(q, "attach", o.req["attach"])
+	if o.transactionID != "" {
+		maps.Copy(q, o.paymentFields())
+	}
+	return success(q)
+}
+
+// paymentFields are the fields describing a payment, shared by the
+// payment notify and the order query.
+func (o *order) paymentFields() wxpay.Params {
+	p := wxpay.Params{
+		"openid":         o.pay.OpenID,
+		"is_subscribe":   yesNo(o.pay.IsSubscribe),
+		"trade_type":     o.req["trade_type"],
+		"bank_type":      o.pay.BankType,
+		"total_fee":      fen(o.totalFee),
+		"fee_type":       o.feeType(),
+		"cash_fee":       fen(o.cashFee),
+		"transaction_id": o.transactionID,
+		"out_trade_no":   o.req["out_trade_no"],
+		"time_end":       o.pay.TimeEnd.In(wxpay.Beijing).Format("20060102150405"),
+	}
+	setIf(p, "device_info", o.req["device_info"])
+	setIf(p, "attach", o.req["attach"])
+	if all, noCash := o.couponFee(); all > 0 {
+		p["coupon_fee"] = fen(all)
+		p["coupon_count"] = strconv.Itoa(len(o.pay.Coupons))
+		for i, c := range o.pay.Coupons {
+			n := "_" + strconv.Itoa(i)
+			setIf(p, "coupon_type"+n, c.Type)
+			p["coupon_id"+n] = c.ID
+			p["coupon_fee"+n] = fen(c.Fee)
+		}
+		if noCash > 0 {
+			p["settlement_total_fee"] = fen(o.totalFee - noCash)
+		}
+	}
+	return p
+}
+
+func (o *order) feeType() string {
+	if ft := o.req["fee_type"]; ft != "" {
+		return ft
+	}
+	return "CNY"
+}
+
+func (s *Server) closeOrder(p wxpay.Params) answer {
+	o := s.st.orders[p["out_trade_no"]]
+	switch {
+	case o == nil:
+		return refuse("ORDERNOTEXIST", "订单不存在")
+	case o.state == wxpay.TradeStateClosed:
+		return refuse("ORDERCLOSED", "订单已关闭")
+	case o.state != wxpay.TradeStateNotPay:
+		return refuse("ORDERPAID", "订单已支付")
+	}
+	o.state = wxpay.TradeStateClosed
+	return success(wxpay.Params{"result_msg": "OK"})
+}
+
+// Pay marks the order outTradeNo paid, as if the payer had confirmed the
+// payment in WeChat, and delivers the signed payment notify to the order's
+// notify_url, retrying on the schedule until the merchant acknowledges it.
+// It is PayWith with the zero Payment: the whole amount paid in cash from
+// the change balance, now.
+func (s *Server) Pay(outTradeNo string) error { return s.PayWith(outTradeNo, Payment{}) }
+
+// PayWith is Pay with the details of the payment given. The order must be
+// NOTPAY and not past its time_expire (else ErrState), and the coupons
+// must not exceed its total_fee.
+func (s *Server) PayWith(outTradeNo string, pm Payment) error {
+	d, err := s.pay(outTradeNo, pm)
+	if err != nil {
+		return err
+	}
+	if !pm.SkipNotify {
+		s.startNotify(d)
+	}
+	return nil
+}
+
+func (s *Server) pay(outTradeNo string, pm Payment) (delivery, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.st.orders[outTradeNo]
+	if o == nil {
+		return delivery{}, fmt.Errorf("%w: order %q", ErrNotFound, outTradeNo)
+	}
+	if o.state != wxpay.TradeStateNotPay {
+		return delivery{}, fmt.Errorf("%w: order %q is %s, not NOTPAY", ErrState, outTradeNo, o.state)
+	}
+	now := s.cfg.now()
+	if exp := o.req["time_expire"]; exp != "" {
+		if t, _ := time.ParseInLocation("20060102150405", exp, wxpay.Beijing); now.After(t) {
+			return delivery{}, fmt.Errorf("%w: order %q expired at %s", ErrState, outTradeNo, t)
+		}
+	}
+	var coupons int64
+	for _, c := range pm.Coupons {
+		if c.Fee <= 0 || c.ID == "" {
+			return delivery{}, fmt.Errorf("wxpaytest: coupon %+v needs an ID and a positive Fee", c)
+		}
+		coupons += c.Fee
+	}
+	if coupons > o.totalFee {
+		return delivery{}, fmt.Errorf("wxpaytest: coupons of %d fen exceed total_fee %d", coupons, o.totalFee)
+	}
+	pm.Coupons = append([]wxpay.Coupon(nil), pm.Coupons...)
+	if pm.OpenID == "" {
+		pm.OpenID = o.req["openid"]
+	}
+	if pm.OpenID == "" {
+		pm.OpenID = "oUpF8u" + randomAlnum(22)
+	}
+	if pm.BankType == "" {
+		pm.BankType = "CFT"
+	}
+	if pm.TimeEnd.IsZero() {
+		pm.TimeEnd = now
+	}
+	o.pay = pm
+	o.cashFee = o.totalFee - coupons
+	o.state = wxpay.TradeStateSuccess
+	o.transactionID = s.newID("42000", pm.TimeEnd, 28)
+	s.st.byTxn[o.transactionID] = o
+	return delivery{kind: PayNotify, url: o.req["notify_url"], outTradeNo: outTradeNo, body: s.payNotifyBody(o)}, nil
+}
+
+// payNotifyBody is the payment result notify (spec §5), signed with the
+// unified order's sign type.
+func (s *Server) payNotifyBody(o *order) []byte {
+	p := s.payNotifyParams(o)
+	p["sign"] = s.mustSign(p, s.apiKey, o.signType)
+	return p.AppendXML(nil)
+}
+
+// payNotifyParams is the payment notify of o before it is signed. Like
+// WeChat's it carries no sign_type field, even when it is signed with
+// HMAC-SHA256, and no return_msg.
+func (s *Server) payNotifyParams(o *order) wxpay.Params {
+	p := o.paymentFields()
+	p["return_code"], p["result_code"] = "SUCCESS", "SUCCESS"
+	p["appid"], p["mch_id"], p["nonce_str"] = s.appID, s.mchID, wxpay.NonceStr()
+	return p
+}
+
+// newID returns a WeChat-shaped number: prefix, a random block, the
+// Beijing date of t and a sequence number, n digits in all.
+func (s *Server) newID(prefix string, t time.Time, n int) string {
+	s.st.seq++
+	id := prefix + strconv.FormatUint(1e4+rand.Uint64N(9e4), 10)[1:] + t.In(wxpay.Beijing).Format("20060102")
+	seq := strconv.Itoa(s.st.seq)
+	for len(id)+len(seq) < n {
+		id += "0"
+	}
+	return id + seq
+}
+
+// businessFields is a request without the fields that may differ between
+// two sendings of the same request.
+func businessFields(p wxpay.Params) wxpay.Params {
+	q := maps.Clone(p)
+	delete(q, "nonce_str")
+	delete(q, "sign")
+	delete(q, "sign_type")
+	return q
+}
+
+// parsePositive parses a positive amount in fen: digits only.
+func parsePositive(s string) (int64, bool) {
+	if s == "" || len(s) > 15 {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil && n > 0
+}
+
+// validOutNo reports whether s is a merchant number of lo to hi
+// characters from [0-9A-Za-z_-|*@].
+func validOutNo(s string, lo, hi int) bool {
+	if len(s) < lo || len(s) > hi {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' ||
+			c == '_' || c == '-' || c == '|' || c == '*' || c == '@') {
+			return false
+		}
+	}
+	return true
+}
+
+// validNotifyURL reports whether u is an absolute http(s) URL without a
+// query string. WeChat accepts an URL with a query and then never calls
+// it (spec §9.19); refusing it here surfaces the mistake in tests.
+func validNotifyURL(u string) bool {
+	p, err := url.Parse(u)
+	return err == nil && (p.Scheme == "https" || p.Scheme == "http") && p.Host != "" &&
+		p.RawQuery == "" && !p.ForceQuery && p.Fragment == ""
+}
+
+func setIf(p wxpay.Params, k, v string) {
+	if v != "" {
+		p[k] = v
+	}
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "Y"
+	}
+	return "N"
+}
+
+func randomAlnum(n int) string {
+	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = alphabet[rand.IntN(len(alphabet))]
+	}
+	return string(b)
+}

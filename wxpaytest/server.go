@@ -1,0 +1,533 @@
+package wxpaytest
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/wxpay-go/wxpay"
+)
+
+// Server is a WeChat Pay v2 API for one merchant, running in-process over
+// HTTPS. Create it with NewServer, point a wxpay.Client at it with
+// wxpay.WithBaseURL(srv.URL) and wxpay.WithHTTPClient(srv.Client()), and
+// Close it when done. All methods are safe for concurrent use.
+type Server struct {
+	// URL is the server's base URL, "https://127.0.0.1:port", without a
+	// trailing slash; the API paths are appended to it as to
+	// wxpay.DefaultBaseURL.
+	URL string
+
+	appID, mchID, apiKey string
+
+	cfg    config
+	pki    *pki
+	hs     *httptest.Server
+	client *http.Client
+
+	// ctx is canceled by Close, which stops notify deliveries and
+	// delayed answers; wg counts the delivery goroutines.
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu       sync.Mutex
+	closed   bool
+	st       store
+	faults   map[string][]Fault
+	requests []Request
+	notifies []NotifyAttempt
+	pending  int           // notify deliveries not finished
+	idle     chan struct{} // closed when pending drops to 0
+}
+
+// config is what the options set.
+type config struct {
+	now             func() time.Time
+	delays          []time.Duration
+	notifyClient    *http.Client
+	refundNotifyURL string
+	manualRefunds   bool
+}
+
+// Option configures a Server in NewServer.
+type Option func(*config)
+
+// WithClock replaces time.Now for the times the server writes (time_end,
+// refund success times, bill dates, prepay id expiry).
+func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
+// WithNotifyScale runs WeChat's notify retry schedule (the first attempt
+// at once, then retries after 15s, 15s, 30s, 3m, 10m, 20m, 30m, 30m, 30m,
+// 60m, 3h, 3h, 3h, 6h and 6h) with every second of it lasting unit. The
+// default is time.Millisecond: the first retry comes 15ms after a failed
+// attempt and the whole schedule takes about 87s. time.Second is the real
+// schedule.
+func WithNotifyScale(unit time.Duration) Option {
+	return func(c *config) { c.delays = scaledSchedule(unit) }
+}
+
+// WithNotifyDelays replaces the retry schedule: after a failed attempt
+// the next one comes delays[0] later, and so on; after len(delays)
+// retries delivery stops. No delays means a single attempt.
+func WithNotifyDelays(delays ...time.Duration) Option {
+	return func(c *config) { c.delays = append([]time.Duration(nil), delays...) }
+}
+
+// WithNotifyClient sets the HTTP client notifies are posted with, e.g.
+// the Client of an httptest TLS server playing the merchant. The default
+// trusts the system roots and gives up on an attempt after 5 seconds.
+func WithNotifyClient(hc *http.Client) Option { return func(c *config) { c.notifyClient = hc } }
+
+// WithRefundNotifyURL sets the merchant platform's refund notify URL,
+// used for refunds whose request has no notify_url. Without it such
+// refunds are not notified, as on a platform where none is configured.
+func WithRefundNotifyURL(url string) Option { return func(c *config) { c.refundNotifyURL = url } }
+
+// WithManualRefunds keeps accepted refunds PROCESSING until the test calls
+// CompleteRefund or FailRefund. By default a refund succeeds as soon as it
+// is accepted and its notify is sent right after the answer.
+func WithManualRefunds() Option { return func(c *config) { c.manualRefunds = true } }
+
+// wechatSchedule is the documented interval before each retry of a
+// notify, in seconds (24h4m in all).
+var wechatSchedule = [...]int{15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800, 21600, 21600}
+
+func scaledSchedule(unit time.Duration) []time.Duration {
+	d := make([]time.Duration, len(wechatSchedule))
+	for i, s := range wechatSchedule {
+		d[i] = time.Duration(s) * unit
+	}
+	return d
+}
+
+// NewServer starts a server for the app appID and merchant mchID whose
+// API key is apiKey. It generates its own certificate authority, which
+// signs both its HTTPS certificate and the merchant client certificate of
+// MerchantCertPEM. Like httptest.NewServer it panics if it cannot start,
+// and on empty credentials.
+func NewServer(appID, mchID, apiKey string, opts ...Option) *Server {
+	if appID == "" || mchID == "" || apiKey == "" {
+		panic("wxpaytest: NewServer: empty appID, mchID or apiKey")
+	}
+	cfg := config{now: time.Now, delays: scaledSchedule(time.Millisecond)}
+	for _, opt := range opts {
+		opt(&cfg)
+	}
+	if cfg.notifyClient == nil {
+		cfg.notifyClient = &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{}}
+	}
+	k, err := newPKI(mchID)
+	if err != nil {
+		panic("wxpaytest: NewServer: generating certificates: " + err.Error())
+	}
+	s := &Server{
+		appID: appID, mchID: mchID, apiKey: apiKey,
+		cfg:    cfg,
+		pki:    k,
+		st:     newStore(),
+		faults: map[string][]Fault{},
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.hs = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	s.hs.TLS = &tls.Config{
+		Certificates: []tls.Certificate{k.serverCert},
+		// IfGiven, not Require: only /secapi/ needs the certificate, and a
+		// client must be able to call the other paths without one. A
+		// certificate that is given must verify, as at WeChat.
+		ClientAuth: tls.VerifyClientCertIfGiven,
+		ClientCAs:  k.pool(),
+		MinVersion: tls.VersionTLS12,
+	}
+	s.hs.StartTLS()
+	s.URL = s.hs.URL
+	s.client = &http.Client{Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: k.pool(), MinVersion: tls.VersionTLS12},
+	}}
+	return s
+}
+
+// Client returns an HTTP client that trusts the server's certificate (and
+// nothing else) and presents no client certificate; wxpay.NewClient adds
+// the merchant certificate given with wxpay.WithCertPEM for the calls
+// that need it. Every call returns the same client.
+func (s *Server) Client() *http.Client { return s.client }
+
+// CACertPEM returns the certificate of the server's own authority, for
+// clients configured by other means than Client.
+func (s *Server) CACertPEM() []byte {
+	return pemCert(s.pki.caCert.Raw)
+}
+
+// MerchantCertPEM returns a merchant client certificate and its private
+// key, the apiclient_cert.pem and apiclient_key.pem of the merchant
+// platform, for wxpay.WithCertPEM. The server trusts it on /secapi/ paths.
+func (s *Server) MerchantCertPEM() (certPEM, keyPEM []byte) {
+	return bytes.Clone(s.pki.clientPEM), bytes.Clone(s.pki.clientKey)
+}
+
+// Close stops notify deliveries (an attempt in flight is canceled), waits
+// for their goroutines, and shuts the server down. It must not be called
+// from a handler the server is delivering a notify to. Closing twice is
+// harmless.
+func (s *Server) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	s.mu.Unlock()
+	s.cancel()
+	s.wg.Wait()
+	s.hs.Close()
+	s.client.CloseIdleConnections()
+	s.cfg.notifyClient.CloseIdleConnections()
+}
+
+// Request is the record of one request the server received.
+type Request struct {
+	Time       time.Time
+	Method     string
+	Path       string
+	Body       []byte       // as received, up to wxpay.MaxBodySize+1 bytes
+	Params     wxpay.Params // Body decoded; nil when it is not a v2 message
+	ClientCert bool         // a client certificate the server trusts was presented
+	Fault      *Fault       // the fault injected into the answer, if any
+
+	StatusCode     int          // 0 for a Hangup fault
+	Response       []byte       // the body answered (a bill for downloadbill)
+	ResponseParams wxpay.Params // Response decoded; nil when it is not a v2 message
+}
+
+// Requests returns a copy of the record of every request so far, in the
+// order they arrived.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Request, len(s.requests))
+	for i, r := range s.requests {
+		out[i] = r.clone()
+	}
+	return out
+}
+
+func (r Request) clone() Request {
+	r.Body = bytes.Clone(r.Body)
+	r.Params = maps.Clone(r.Params)
+	r.Response = bytes.Clone(r.Response)
+	r.ResponseParams = maps.Clone(r.ResponseParams)
+	if r.Fault != nil {
+		f := *r.Fault
+		r.Fault = &f
+	}
+	return r
+}
+
+// endpoint is one API path: what it demands and the handler that answers
+// a request that passed the checks all paths share. A new path is one
+// entry in endpoints and one handler method.
+type endpoint struct {
+	cert       bool     // demands a verified client certificate (/secapi/)
+	billErrors bool     // errors are downloadbill's unsigned XML with error_code
+	required   []string // business fields that must be non-empty
+	oneOf      []string // at least one of these must be non-empty
+	// serve is called with s.mu held and must not block.
+	serve func(s *Server, p wxpay.Params) answer
+}
+
+var endpoints = map[string]endpoint{
+	"/pay/unifiedorder": {
+		required: []string{"body", "out_trade_no", "total_fee", "spbill_create_ip", "notify_url", "trade_type"},
+		serve:    (*Server).unifiedOrder,
+	},
+	"/pay/orderquery":    {oneOf: []string{"transaction_id", "out_trade_no"}, serve: (*Server).orderQuery},
+	"/pay/closeorder":    {required: []string{"out_trade_no"}, serve: (*Server).closeOrder},
+	"/secapi/pay/refund": {cert: true, required: []string{"out_refund_no", "total_fee", "refund_fee"}, oneOf: []string{"transaction_id", "out_trade_no"}, serve: (*Server).refund},
+	"/pay/refundquery":   {oneOf: []string{"refund_id", "out_refund_no", "transaction_id", "out_trade_no"}, serve: (*Server).refundQuery},
+	"/pay/downloadbill":  {billErrors: true, required: []string{"bill_date"}, serve: (*Server).downloadBill},
+}
+
+// answer is a handler's decision, turned into a response by encode.
+type answer struct {
+	returnMsg string // non-empty: return_code FAIL, with this return_msg
+	billCode  string // error_code of a downloadbill error (default 20001)
+
+	errCode, errCodeDes string // result_code FAIL
+
+	fields wxpay.Params // business fields of a success
+
+	file []byte // downloadbill's success: this body instead of XML
+
+	// notify is delivered once the answer is written, so that the
+	// merchant is not notified of a refund it has not been told about.
+	notify *delivery
+}
+
+// reject answers return_code FAIL: the request itself was not accepted.
+func reject(msg string) answer { return answer{returnMsg: msg} }
+
+// refuse answers result_code FAIL with an err_code, signed.
+func refuse(code, des string) answer { return answer{errCode: code, errCodeDes: des} }
+
+func success(fields wxpay.Params) answer { return answer{fields: fields} }
+
+func missing(field string) answer { return reject("缺少参数" + field) }
+
+func badFormat(field string) answer { return reject(field + "参数格式错误") }
+
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	rec := Request{
+		Time:       s.cfg.now(),
+		Method:     r.Method,
+		Path:       r.URL.Path,
+		ClientCert: r.TLS != nil && len(r.TLS.VerifiedChains) > 0,
+	}
+	rec.Body, _ = io.ReadAll(io.LimitReader(r.Body, wxpay.MaxBodySize+1))
+
+	ep, known := endpoints[r.URL.Path]
+	if !known {
+		rec.StatusCode, rec.Response = http.StatusNotFound, []byte(gatewayPage(http.StatusNotFound))
+		s.record(rec)
+		writeBody(w, rec.StatusCode, "text/html", rec.Response)
+		return
+	}
+	f := s.takeFault(r.URL.Path)
+	rec.Fault = f
+	if f != nil && f.Delay > 0 && !s.sleep(r.Context(), f.Delay) {
+		f = &Fault{Hangup: true} // the client or Close gave up first
+	}
+
+	var ans answer
+	switch {
+	case f != nil && f.StatusCode != 0:
+		rec.StatusCode, rec.Response = f.StatusCode, []byte(gatewayPage(f.StatusCode))
+		s.record(rec)
+		writeBody(w, rec.StatusCode, "text/html", rec.Response)
+		return
+	case f != nil && f.ReturnMsg != "":
+		rec.Params, _ = wxpay.ParseXML(rec.Body)
+		ans = reject(f.ReturnMsg)
+	default:
+		rec.Params, ans = s.process(ep, r, rec.Body, f)
+	}
+
+	rec.ResponseParams, rec.Response = s.encode(ep, rec.Params, ans, f != nil && f.BadSign)
+	if f != nil && f.Malformed {
+		rec.Response = rec.Response[:len(rec.Response)/2]
+		rec.ResponseParams = nil
+	}
+	if f != nil && f.Hangup {
+		s.record(rec)
+		hangup(w)
+	} else {
+		rec.StatusCode = http.StatusOK
+		s.record(rec)
+		ct := "text/xml; charset=utf-8"
+		if ans.file != nil {
+			ct = "text/plain; charset=utf-8"
+		}
+		writeBody(w, http.StatusOK, ct, rec.Response)
+	}
+	if ans.notify != nil {
+		s.startNotify(*ans.notify)
+	}
+}
+
+// process applies the checks every path shares, in the order a request
+// meets them at WeChat (transport, XML, merchant, signature, fields), then
+// the path's handler.
+func (s *Server) process(ep endpoint, r *http.Request, body []byte, f *Fault) (wxpay.Params, answer) {
+	if r.Method != http.MethodPost {
+		return nil, reject("请使用post方法") // REQUIRE_POST_METHOD
+	}
+	// WeChat refuses /secapi/ without a certificate during the TLS
+	// handshake. One listener serves all paths here, so the refusal comes
+	// as return_code FAIL instead; a client sees an error either way.
+	if ep.cert && (r.TLS == nil || len(r.TLS.VerifiedChains) == 0) {
+		return nil, reject("请求未携带商户API证书: " + r.URL.Path + " 需要双向TLS (client certificate required)")
+	}
+	if len(body) == 0 {
+		return nil, reject("post数据为空") // POST_DATA_EMPTY
+	}
+	p, err := wxpay.ParseXML(body)
+	if err != nil {
+		if errors.Is(err, wxpay.ErrBodyTooLarge) {
+			return nil, reject("请求数据过大")
+		}
+		return nil, reject("XML格式错误") // XML_FORMAT_ERROR
+	}
+	for _, f := range [...]string{"appid", "mch_id", "nonce_str", "sign"} {
+		if p[f] == "" {
+			return p, ep.missing(f)
+		}
+	}
+	if p["mch_id"] != s.mchID {
+		return p, reject("商户号mch_id不存在") // MCHID_NOT_EXIST: its key is unknown, so nothing can be signed
+	}
+	if len([]rune(p["nonce_str"])) > 32 {
+		return p, reject("nonce_str参数长度有误")
+	}
+	if st := signTypeOf(p); !st.Valid() {
+		return p, reject("sign_type参数错误")
+	}
+	// A bad signature is a return_code FAIL "签名错误", not result_code
+	// FAIL / SIGNERROR, although the error-code tables list SIGNERROR:
+	// that is what WeChat answers in practice, and it has to be, since a
+	// server that cannot trust the request does not sign an answer
+	// (spec §1: no sign when return_code is FAIL). WeChat reads a request
+	// without sign_type as MD5, while VerifySign would infer HMAC-SHA256
+	// from a 64-digit sign, so that case is refused here first.
+	if p["sign_type"] == "" && len(p["sign"]) != 32 || wxpay.VerifySign(p, s.apiKey) != nil {
+		if ep.billErrors {
+			return p, reject("SIGN ERROR")
+		}
+		return p, reject("签名错误")
+	}
+	if p["appid"] != s.appID {
+		return p, refuse("APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配")
+	}
+	for _, f := range ep.required {
+		if p[f] == "" {
+			return p, ep.missing(f)
+		}
+	}
+	if len(ep.oneOf) > 0 && !anySet(p, ep.oneOf) {
+		return p, ep.missing(ep.oneOf[0])
+	}
+	if f != nil && f.ErrCode != "" {
+		des := f.ErrCodeDes
+		if des == "" {
+			des = f.ErrCode
+		}
+		return p, refuse(f.ErrCode, des)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return p, ep.serve(s, p)
+}
+
+func (ep endpoint) missing(field string) answer {
+	if ep.billErrors {
+		return reject("missing parameter")
+	}
+	return missing(field)
+}
+
+func anySet(p wxpay.Params, fields []string) bool {
+	for _, f := range fields {
+		if p[f] != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// signTypeOf is the sign type a request declares: MD5 when it declares
+// none, as at WeChat.
+func signTypeOf(p wxpay.Params) wxpay.SignType {
+	if st := p["sign_type"]; st != "" {
+		return wxpay.SignType(st)
+	}
+	return wxpay.SignTypeMD5
+}
+
+// encode turns an answer to the request req (nil when it did not parse)
+// into the response: a failure unsigned, a result signed with the sign
+// type the request declared, carrying its appid and mch_id and a fresh
+// nonce_str.
+func (s *Server) encode(ep endpoint, req wxpay.Params, ans answer, badSign bool) (wxpay.Params, []byte) {
+	if ans.file != nil {
+		return nil, ans.file
+	}
+	if ep.billErrors && ans.returnMsg == "" && ans.errCode != "" {
+		ans.returnMsg = ans.errCodeDes // downloadbill has no result layer
+	}
+	if ans.returnMsg != "" {
+		p := wxpay.Params{"return_code": "FAIL", "return_msg": ans.returnMsg}
+		if ep.billErrors {
+			p["error_code"] = ans.billCode
+			if p["error_code"] == "" {
+				p["error_code"] = "20001"
+			}
+		}
+		return p, p.AppendXML(nil)
+	}
+	p := ans.fields
+	if p == nil {
+		p = wxpay.Params{}
+	}
+	p["return_code"], p["return_msg"] = "SUCCESS", "OK"
+	p["appid"], p["mch_id"], p["nonce_str"] = req["appid"], req["mch_id"], wxpay.NonceStr()
+	p["result_code"] = "SUCCESS"
+	if ans.errCode != "" {
+		p["result_code"], p["err_code"], p["err_code_des"] = "FAIL", ans.errCode, ans.errCodeDes
+	}
+	key := s.apiKey
+	if badSign {
+		key = "wxpaytest-wrong-key-" + key
+	}
+	p["sign"] = s.mustSign(p, key, signTypeOf(req))
+	return p, p.AppendXML(nil)
+}
+
+// mustSign signs with a sign type already checked to be valid.
+func (s *Server) mustSign(p wxpay.Params, key string, t wxpay.SignType) string {
+	sign, err := wxpay.Sign(p, key, t)
+	if err != nil {
+		panic("wxpaytest: signing with checked sign type " + string(t) + ": " + err.Error())
+	}
+	return sign
+}
+
+func (s *Server) record(r Request) {
+	s.mu.Lock()
+	s.requests = append(s.requests, r)
+	s.mu.Unlock()
+}
+
+// sleep waits for d, and reports false if ctx or the server was done
+// first.
+func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	case <-s.ctx.Done():
+		return false
+	}
+}
+
+func writeBody(w http.ResponseWriter, status int, contentType string, body []byte) {
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// hangup drops the connection without an answer.
+func hangup(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			conn.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler) // the server closes the connection
+}
+
+func gatewayPage(status int) string {
+	title := strconv.Itoa(status) + " " + http.StatusText(status)
+	return "<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n<center><h1>" + title +
+		"</h1></center>\r\n<hr><center>stgw</center>\r\n</body>\r\n</html>\r\n"
+}
