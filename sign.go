@@ -118,10 +118,10 @@ func appendSign(dst []byte, p Params, apiKey string, t SignType) ([]byte, error)
 	}
 	s := scratchPool.Get().(*scratch)
 	defer s.release()
-	var size int
-	s.fields, size = sortedFields(s.fields[:0], p, true)
+	size := s.sortFields(p, true)
 	buf := slices.Grow(s.buf[:0], size+len("key=")+len(apiKey))
-	for _, f := range s.fields {
+	for _, o := range s.order {
+		f := &s.fields[o.i]
 		buf = append(buf, f.k...)
 		buf = append(buf, '=')
 		buf = append(buf, f.v...)
@@ -145,39 +145,36 @@ func appendSign(dst []byte, p Params, apiKey string, t SignType) ([]byte, error)
 	return appendUpperHex(dst, sum[:]), nil
 }
 
-// scratch is the reusable working memory of signing.
+// scratch is the reusable working memory of signing and encoding.
 type scratch struct {
 	fields []field
+	order  []fieldOrder // fields, sorted; free of pointers, so sorting it costs no GC write barriers
 	buf    []byte
 }
 
-var scratchPool = sync.Pool{New: func() any { return &scratch{fields: make([]field, 0, 32), buf: make([]byte, 0, 1024)} }}
+var scratchPool = sync.Pool{New: func() any {
+	return &scratch{fields: make([]field, 0, 32), order: make([]fieldOrder, 0, 32), buf: make([]byte, 0, 1024)}
+}}
 
 // release returns s to the pool, unless an unusually large message made
 // it grow: one such message should not pin its memory for good.
 func (s *scratch) release() {
-	if cap(s.buf) > 64<<10 || cap(s.fields) > 1024 {
+	if cap(s.buf) > 64<<10 || cap(s.fields) > 1024 || cap(s.order) > 1024 {
 		return
 	}
 	clear(s.fields) // drop references to the message's strings
 	scratchPool.Put(s)
 }
 
-// field is one name=value pair of a message, with the first eight bytes
-// of its name as a big-endian number to sort by.
-type field struct {
-	k, v string
-	pre  uint64
-}
+// field is one name=value pair of a message.
+type field struct{ k, v string }
 
-// less orders fields by name, bytewise. Zero-padding short names keeps
-// pre's order consistent with the names'; equal prefixes fall back to the
-// whole names.
-func (f *field) less(g *field) bool {
-	if f.pre != g.pre {
-		return f.pre < g.pre
-	}
-	return f.k < g.k
+// fieldOrder places s.fields[i] by the first eight bytes of its name, as a
+// big-endian number: zero-padding short names keeps the numbers' order
+// consistent with the names', and equal prefixes fall back to the names.
+type fieldOrder struct {
+	pre uint64
+	i   int
 }
 
 // namePrefix returns the first eight bytes of k, zero-padded, as a
@@ -193,29 +190,39 @@ func namePrefix(k string) uint64 {
 	return pre
 }
 
-// sortedFields appends p's fields to dst in byte order of their names,
-// without "sign" and, if skipEmpty, without empty values, and returns them
-// with the bytes they take as name=value&.
-func sortedFields(dst []field, p Params, skipEmpty bool) ([]field, int) {
+// sortFields fills s.fields with p's fields and s.order with their byte
+// order by name, leaving out "sign" and, if skipEmpty, empty values. It
+// returns the bytes the fields take as name=value&.
+func (s *scratch) sortFields(p Params, skipEmpty bool) int {
+	s.fields, s.order = s.fields[:0], s.order[:0]
 	size := 0
 	for k, v := range p {
 		if skipEmpty && (v == "" || k == "sign") {
 			continue
 		}
-		dst = append(dst, field{k, v, namePrefix(k)})
+		s.order = append(s.order, fieldOrder{namePrefix(k), len(s.fields)})
+		s.fields = append(s.fields, field{k, v})
 		size += len(k) + len(v) + 2
 	}
 	// Insertion sort: v2 messages have a few dozen fields, where it beats
 	// the general sort; the prefixes make most comparisons one instruction.
-	for i := 1; i < len(dst); i++ {
-		x := dst[i]
+	o := s.order
+	for i := 1; i < len(o); i++ {
+		x := o[i]
 		j := i
-		for ; j > 0 && x.less(&dst[j-1]); j-- {
-			dst[j] = dst[j-1]
+		for ; j > 0 && s.less(x, o[j-1]); j-- {
+			o[j] = o[j-1]
 		}
-		dst[j] = x
+		o[j] = x
 	}
-	return dst, size
+	return size
+}
+
+func (s *scratch) less(a, b fieldOrder) bool {
+	if a.pre != b.pre {
+		return a.pre < b.pre
+	}
+	return s.fields[a.i].k < s.fields[b.i].k
 }
 
 // hmacPools holds, per API key, a pool of HMAC-SHA256 states already

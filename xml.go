@@ -39,15 +39,16 @@ var (
 // Field names must be XML names and values valid XML text; the client's
 // request pipeline checks both before it encodes.
 func (p Params) AppendXML(b []byte) []byte {
-	var fieldArr [48]field
-	fields, size := sortedFields(fieldArr[:0], p, false)
-	size += len("<xml></xml>")
-	for _, f := range fields {
-		size += len(f.k) + len("<></><![CDATA[]]>")
+	s := scratchPool.Get().(*scratch)
+	defer s.release()
+	size := s.sortFields(p, false) + len("<xml></xml>") + len(s.fields)*len("<></><![CDATA[]]>")
+	for _, f := range s.fields {
+		size += len(f.k)
 	}
 	b = slices.Grow(b, size)
 	b = append(b, "<xml>"...)
-	for _, f := range fields {
+	for _, o := range s.order {
+		f := &s.fields[o.i]
 		b = append(b, '<')
 		b = append(b, f.k...)
 		b = append(b, '>')
@@ -226,7 +227,8 @@ func scanFlat(s string) (Params, bool) {
 		return nil, false
 	}
 	i++
-	p := make(Params, strings.Count(s, "</")) // one per field plus the root's
+	// Two or three '<' a field: a cheap size hint that never undershoots much.
+	p := make(Params, strings.Count(s, "<")/2)
 	for {
 		i = skipSpace(s, i)
 		if i+1 >= len(s) || s[i] != '<' {
