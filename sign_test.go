@@ -73,9 +73,8 @@ func TestSignUnknownType(t *testing.T) {
 	}
 }
 
-// referenceSign is the v2 rule written the obvious way, with the standard
-// library's HMAC, to check the fast Sign against.
-func referenceSign(p Params, key string, t SignType) string {
+// referenceCanonical is the v2 canonical string written the obvious way.
+func referenceCanonical(p Params, key string) string {
 	var names []string
 	for k, v := range p {
 		if k != "sign" && v != "" {
@@ -88,12 +87,19 @@ func referenceSign(p Params, key string, t SignType) string {
 		b.WriteString(k + "=" + p[k] + "&")
 	}
 	b.WriteString("key=" + key)
+	return b.String()
+}
+
+// referenceSign signs the reference canonical string with the standard
+// library's digests, to check the fast Sign against.
+func referenceSign(p Params, key string, t SignType) string {
+	msg := []byte(referenceCanonical(p, key))
 	if t == SignTypeMD5 {
-		sum := md5.Sum([]byte(b.String()))
+		sum := md5.Sum(msg)
 		return strings.ToUpper(hex.EncodeToString(sum[:]))
 	}
 	m := hmac.New(sha256.New, []byte(key))
-	m.Write([]byte(b.String()))
+	m.Write(msg)
 	return strings.ToUpper(hex.EncodeToString(m.Sum(nil)))
 }
 

@@ -1,0 +1,195 @@
+package wxpay
+
+// Benchmarks for the speed targets, each beside the baseline it is judged
+// against, measured in the same run: `go test -run '^$' -bench . -benchmem`.
+// scripts/bench.sh turns a run into BENCHMARKS.md.
+
+import (
+	"bytes"
+	"context"
+	"crypto/aes"
+	"crypto/hmac"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/xml"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+// benchOrder is the 11-field unified order a client signs.
+var benchOrder = Params{
+	"appid": "wxd930ea5d5a258f4f", "mch_id": "10000100", "nonce_str": "5K8264ILTKCH16CQ2502SI8ZNMTM67VS",
+	"body": "腾讯充值中心-QQ会员充值", "out_trade_no": "20150806125346", "total_fee": "888",
+	"spbill_create_ip": "123.12.12.123", "notify_url": "https://example.com/wxpay/notify",
+	"trade_type": "JSAPI", "openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", "sign_type": "MD5",
+}
+
+var sink []byte
+
+func BenchmarkSign(b *testing.B) {
+	msg := []byte(referenceCanonical(benchOrder, docKey))
+	b.Run("MD5", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			Sign(benchOrder, docKey, SignTypeMD5)
+		}
+	})
+	b.Run("MD5/baseline=hash-of-canonical-string", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			md5.Sum(msg)
+		}
+	})
+	b.Run("HMAC-SHA256", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			Sign(benchOrder, docKey, SignTypeHMACSHA256)
+		}
+	})
+	b.Run("HMAC-SHA256/baseline=keyed-state", func(b *testing.B) {
+		m := hmac.New(sha256.New, []byte(docKey))
+		var sum [sha256.Size]byte
+		b.ReportAllocs()
+		for range b.N {
+			m.Reset()
+			m.Write(msg)
+			m.Sum(sum[:0])
+		}
+	})
+}
+
+func BenchmarkEncode(b *testing.B) {
+	signedOrder := signed(benchOrder, docKey, SignTypeMD5)
+	b.Run("AppendXML", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			sink = signedOrder.AppendXML(nil)
+		}
+	})
+	b.Run("baseline=append-writer", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			buf := make([]byte, 0, 1024)
+			buf = append(buf, "<xml>"...)
+			for k, v := range signedOrder {
+				buf = append(buf, '<')
+				buf = append(buf, k...)
+				buf = append(buf, "><![CDATA["...)
+				buf = append(buf, v...)
+				buf = append(buf, "]]></"...)
+				buf = append(buf, k...)
+				buf = append(buf, '>')
+			}
+			sink = append(buf, "</xml>"...)
+		}
+	})
+}
+
+func BenchmarkParsePayNotify(b *testing.B) {
+	body := signed(genuinePayNotify(), docKey, SignTypeMD5).AppendXML(nil)
+	c := fuzzClient(b)
+	b.Run("ParsePayNotify", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for range b.N {
+			if _, err := c.ParsePayNotify(body); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("baseline=xml.Decoder.Token", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for range b.N {
+			d := xml.NewDecoder(bytes.NewReader(body))
+			for {
+				if _, err := d.Token(); err != nil {
+					break
+				}
+			}
+		}
+	})
+}
+
+func BenchmarkParseRefundNotify(b *testing.B) {
+	plain := []byte(`<root><out_refund_no><![CDATA[R001]]></out_refund_no><out_trade_no><![CDATA[20150806125346]]></out_trade_no>` +
+		`<refund_account><![CDATA[REFUND_SOURCE_RECHARGE_FUNDS]]></refund_account><refund_fee><![CDATA[888]]></refund_fee>` +
+		`<refund_id><![CDATA[50000408942018111907145868882]]></refund_id><refund_recv_accout><![CDATA[支付用户零钱]]></refund_recv_accout>` +
+		`<refund_request_source><![CDATA[API]]></refund_request_source><refund_status><![CDATA[SUCCESS]]></refund_status>` +
+		`<settlement_refund_fee><![CDATA[888]]></settlement_refund_fee><settlement_total_fee><![CDATA[888]]></settlement_total_fee>` +
+		`<success_time><![CDATA[2018-11-19 16:24:13]]></success_time><total_fee><![CDATA[888]]></total_fee>` +
+		`<transaction_id><![CDATA[4200000215201811190261405420]]></transaction_id></root>`)
+	reqInfo := encryptReqInfo(plain, docKey)
+	body := refundNotifyBody(reqInfo)
+	c := fuzzClient(b)
+	b.Run("ParseRefundNotify", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			if _, err := c.ParseRefundNotify(body); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("baseline=base64+AES-256-ECB+unpad", func(b *testing.B) {
+		sum := md5.Sum([]byte(docKey))
+		b.ReportAllocs()
+		for range b.N {
+			buf, _ := base64.StdEncoding.DecodeString(reqInfo)
+			var key [32]byte
+			hex.Encode(key[:], sum[:])
+			block, _ := aes.NewCipher(key[:])
+			for i := 0; i < len(buf); i += aes.BlockSize {
+				block.Decrypt(buf[i:i+aes.BlockSize], buf[i:i+aes.BlockSize])
+			}
+			sink = buf[:len(buf)-int(buf[len(buf)-1])]
+		}
+	})
+}
+
+// BenchmarkRoundTrip runs a unified order against a loopback server that
+// answers a fixed signed response, beside a plain net/http POST of the
+// same bytes to the same server.
+func BenchmarkRoundTrip(b *testing.B) {
+	answer := signed(Params{"return_code": "SUCCESS", "return_msg": "OK", "result_code": "SUCCESS",
+		"appid": testAppID, "mch_id": testMchID, "nonce_str": "IITRi8Iabbblz1Jc", "trade_type": "JSAPI",
+		"prepay_id": "wx201411101639507cbf6ffd8b0779950874", "sign_type": "MD5"}, docKey, SignTypeMD5).AppendXML(nil)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Write(answer)
+	}))
+	defer srv.Close()
+	hc := srv.Client()
+	c, err := NewClient(testAppID, testMchID, docKey, WithHTTPClient(hc), WithBaseURL(srv.URL))
+	if err != nil {
+		b.Fatal(err)
+	}
+	order := &UnifiedOrderRequest{
+		Body: "腾讯充值中心-QQ会员充值", OutTradeNo: "20150806125346", TotalFee: 888, SpbillCreateIP: "123.12.12.123",
+		NotifyURL: "https://example.com/wxpay/notify", TradeType: TradeTypeJSAPI, OpenID: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+	}
+	ctx := context.Background()
+	b.Run("UnifiedOrder", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			if _, err := c.UnifiedOrder(ctx, order); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	body := signed(benchOrder, docKey, SignTypeMD5).AppendXML(nil)
+	b.Run("baseline=net/http-POST", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			resp, err := hc.Post(srv.URL+"/pay/unifiedorder", "text/xml", bytes.NewReader(body))
+			if err != nil {
+				b.Fatal(err)
+			}
+			sink, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+	})
+}
