@@ -1,5 +1,11 @@
 package wxpay
 
+import (
+	"context"
+	"strings"
+	"time"
+)
+
 // TradeState is the payment state of an order, the trade_state of an
 // order query. A query's result_code SUCCESS only means the query worked;
 // the order is paid when TradeState is TradeStateSuccess.
@@ -16,3 +22,155 @@ const (
 	TradeStatePayError   TradeState = "PAYERROR"   // failed, e.g. at the bank
 	TradeStateAccept     TradeState = "ACCEPT"     // accepted, awaiting debit
 )
+
+// OrderQueryRequest names the order to query, by WeChat's TransactionID or
+// the merchant's OutTradeNo. When both are set only TransactionID is sent:
+// WeChat would prefer it anyway, and sending one id means the answer
+// cannot be about an order other than the one the caller meant.
+type OrderQueryRequest struct {
+	TransactionID string // transaction_id, at most 32 characters
+	OutTradeNo    string // out_trade_no, at most 32 characters
+}
+
+func (r *OrderQueryRequest) params() (Params, error) {
+	if r == nil {
+		return nil, &ValidationError{Field: "request", Reason: "is nil"}
+	}
+	return oneOf(orderIDs(r.TransactionID, r.OutTradeNo)...)
+}
+
+// OrderQueryResponse is the answer to an order query. The payment fields
+// (bank, fees, coupons, TimeEnd) are meaningful only when TradeState is
+// TradeStateSuccess or a later state of a paid order (TradeStateRefund).
+type OrderQueryResponse struct {
+	DeviceInfo         string
+	OpenID             string
+	IsSubscribe        string // "Y" or "N": whether the payer follows the official account
+	TradeType          TradeType
+	TradeState         TradeState
+	BankType           string
+	TotalFee           int64 // fen
+	SettlementTotalFee int64 // fen: TotalFee less NO_CASH coupons
+	FeeType            string
+	CashFee            int64 // fen
+	CashFeeType        string
+	CouponFee          int64 // fen
+	Coupons            []Coupon
+	TransactionID      string
+	OutTradeNo         string
+	Attach             string
+	TimeEnd            time.Time // Beijing time; zero when the order is not paid
+	TradeStateDesc     string
+
+	Raw Params // the whole verified response
+}
+
+func newOrderQueryResponse(p Params) (*OrderQueryResponse, error) {
+	coupons, err := parseCoupons(p)
+	if err != nil {
+		return nil, err
+	}
+	r := fieldReader{p: p}
+	resp := &OrderQueryResponse{
+		DeviceInfo:         p["device_info"],
+		OpenID:             p["openid"],
+		IsSubscribe:        p["is_subscribe"],
+		TradeType:          TradeType(p["trade_type"]),
+		TradeState:         TradeState(p["trade_state"]),
+		BankType:           p["bank_type"],
+		TotalFee:           r.fen("total_fee"),
+		SettlementTotalFee: r.fen("settlement_total_fee"),
+		FeeType:            p["fee_type"],
+		CashFee:            r.fen("cash_fee"),
+		CashFeeType:        p["cash_fee_type"],
+		CouponFee:          r.fen("coupon_fee"),
+		Coupons:            coupons,
+		TransactionID:      p["transaction_id"],
+		OutTradeNo:         p["out_trade_no"],
+		Attach:             p["attach"],
+		TimeEnd:            r.time("time_end", timeLayoutCompact),
+		TradeStateDesc:     p["trade_state_desc"],
+		Raw:                p,
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	return resp, nil
+}
+
+// OrderQuery asks WeChat for the state of an order: when the payment
+// notify is late or lost, after an unclear unified-order or system error,
+// and before closing an order. The payment succeeded only if
+// resp.TradeState is TradeStateSuccess; an order WeChat does not know is
+// an *Error with ErrCode "ORDERNOTEXIST".
+func (c *Client) OrderQuery(ctx context.Context, r *OrderQueryRequest) (*OrderQueryResponse, error) {
+	req, err := r.params()
+	if err != nil {
+		return nil, err
+	}
+	p, err := c.call(ctx, endpoint{path: "/pay/orderquery", retry: true}, req)
+	if err != nil {
+		return nil, err
+	}
+	return newOrderQueryResponse(p)
+}
+
+// CloseOrder closes the unpaid order outTradeNo, so that it can no longer
+// be paid: when the payment window ends, or before ordering again under a
+// new number. WeChat refuses to close an order in its first 5 minutes.
+// An order that was paid in the meantime is an *Error with ErrCode
+// "ORDERPAID", to be treated as paid; "ORDERCLOSED" means it already is
+// closed.
+func (c *Client) CloseOrder(ctx context.Context, outTradeNo string) error {
+	req, err := oneOf(textField{"out_trade_no", outTradeNo, 32})
+	if err != nil {
+		return err
+	}
+	_, err = c.call(ctx, endpoint{path: "/pay/closeorder", retry: true}, req)
+	return err
+}
+
+// textField is a request field with its documented String(max) length.
+type textField struct {
+	name  string // wire name
+	value string
+	max   int
+}
+
+// orderIDs are the two ids of an order, in WeChat's order of preference.
+func orderIDs(transactionID, outTradeNo string) []textField {
+	return []textField{{"transaction_id", transactionID, 32}, {"out_trade_no", outTradeNo, 32}}
+}
+
+// oneOf returns the wire Params of the first id that is set: the ids are
+// listed in WeChat's order of precedence, so the one sent is the one
+// WeChat would have used. None set is a *ValidationError naming them all.
+func oneOf(ids ...textField) (Params, error) {
+	for _, id := range ids {
+		if id.value != "" {
+			p := Params{}
+			return p, setText(p, id)
+		}
+	}
+	names := make([]string, len(ids))
+	for i, id := range ids {
+		names[i] = id.name
+	}
+	return nil, &ValidationError{Field: strings.Join(names, " or "), Reason: "is required"}
+}
+
+// setText sets the fields that have a value, leaving empty ones out of
+// the message rather than sending empty elements, and checks their
+// lengths.
+func setText(p Params, fields ...textField) error {
+	for _, f := range fields {
+		if f.value == "" {
+			continue
+		}
+		p[f.name] = f.value
+		if err := maxLen(p, f.name, f.max); err != nil {
+			return err
+		}
+	}
+	return nil
+}
