@@ -21,14 +21,16 @@ type JSAPIPayParams struct {
 
 // JSAPIPayParams signs the parameters a web page or mini program needs to
 // pay the JSAPI order prepayID (from UnifiedOrder), with the client's sign
-// type, which must be the one the order was created with.
+// type, which must be the one the order was created with. In
+// sub-merchant mode with a sub_appid, appId is the sub_appid: the page or
+// mini program is the sub-merchant's.
 func (c *Client) JSAPIPayParams(prepayID string) (*JSAPIPayParams, error) {
 	ts, nonce, err := c.payParamsStamp(prepayID)
 	if err != nil {
 		return nil, err
 	}
 	out := &JSAPIPayParams{
-		AppID:     c.appID,
+		AppID:     c.payAppID(),
 		TimeStamp: ts,
 		NonceStr:  nonce,
 		Package:   "prepay_id=" + prepayID,
@@ -62,19 +64,24 @@ type APPPayParams struct {
 
 // APPPayParams signs the parameters a native app needs to pay the APP
 // order prepayID (from UnifiedOrder), with the client's sign type, which
-// must be the one the order was created with.
+// must be the one the order was created with. In sub-merchant mode the
+// app and the partner id are the sub-merchant's: appid is the sub_appid
+// when set, partnerid the sub_mch_id.
 func (c *Client) APPPayParams(prepayID string) (*APPPayParams, error) {
 	ts, nonce, err := c.payParamsStamp(prepayID)
 	if err != nil {
 		return nil, err
 	}
 	out := &APPPayParams{
-		AppID:     c.appID,
+		AppID:     c.payAppID(),
 		PartnerID: c.mchID,
 		PrepayID:  prepayID,
 		Package:   "Sign=WXPay",
 		NonceStr:  nonce,
 		TimeStamp: ts,
+	}
+	if c.subMchID != "" {
+		out.PartnerID = c.subMchID
 	}
 	out.Sign, err = Sign(Params{
 		"appid":     out.AppID,
@@ -88,6 +95,15 @@ func (c *Client) APPPayParams(prepayID string) (*APPPayParams, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// payAppID is the app that takes the pay parameters: the sub-merchant's
+// when there is one.
+func (c *Client) payAppID() string {
+	if c.subAppID != "" {
+		return c.subAppID
+	}
+	return c.appID
 }
 
 // payParamsStamp checks prepayID and returns the timestamp (Unix

@@ -173,9 +173,6 @@ func (c *Client) ParseRefundNotify(body []byte) (*RefundNotify, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: decrypted req_info: %w", ErrDecrypt, err)
 	}
-	if err := c.checkMerchant(p); err != nil {
-		return nil, err
-	}
 	if err := present(p, "out_trade_no", "out_refund_no", "refund_status"); err != nil {
 		return nil, err
 	}
