@@ -24,9 +24,8 @@ const (
 )
 
 // OrderQueryRequest names the order to query, by WeChat's TransactionID or
-// the merchant's OutTradeNo. When both are set only TransactionID is sent:
-// WeChat would prefer it anyway, and sending one id means the answer
-// cannot be about an order other than the one the caller meant.
+// the merchant's OutTradeNo. When both are set only TransactionID is sent,
+// the one WeChat would use anyway.
 type OrderQueryRequest struct {
 	TransactionID string // transaction_id, at most 32 characters
 	OutTradeNo    string // out_trade_no, at most 32 characters
@@ -148,8 +147,11 @@ func orderIDs(transactionID, outTradeNo string) []textField {
 func oneOf(ids ...textField) (Params, error) {
 	for _, id := range ids {
 		if id.value != "" {
-			p := Params{}
-			return p, setText(p, id)
+			p := make(Params, 16) // room for the request's fields and the pipeline's
+			if err := setText(p, id); err != nil {
+				return nil, err
+			}
+			return p, nil
 		}
 	}
 	names := make([]string, len(ids))

@@ -54,6 +54,8 @@ func (r *RefundRequest) params() (Params, error) {
 		return nil, err
 	}
 	switch {
+	case r.OutRefundNo == "":
+		return nil, &ValidationError{Field: "out_refund_no", Reason: "is required"}
 	case r.TotalFee <= 0:
 		return nil, &ValidationError{Field: "total_fee", Reason: fmt.Sprintf("is %d fen, must be positive", r.TotalFee)}
 	case r.RefundFee <= 0:
