@@ -94,7 +94,13 @@ func certClient(base *http.Client, cert tls.Certificate) *http.Client {
 	if t.TLSClientConfig == nil {
 		t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
-	t.TLSClientConfig.Certificates = []tls.Certificate{cert}
+	// Always present the certificate, whatever CA names the server lists:
+	// Go otherwise sends none when the issuer is not among them, and the
+	// refusal then looks like a missing certificate. The server decides.
+	t.TLSClientConfig.Certificates = nil
+	t.TLSClientConfig.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+		return &cert, nil
+	}
 	hc.Transport = t
 	return &hc
 }
