@@ -117,6 +117,11 @@ func unifiedOrderAnswer(t *testing.T, edit func(wxpay.Params)) func(wxpay.Params
 			"nonce_str": "5K8264ILTKCH16CQ2502SI8ZNMTM67VS", "result_code": "SUCCESS",
 			"prepay_id": "wx201410272009395522657a690389285100", "trade_type": req["trade_type"],
 		}
+		for _, k := range []string{"sub_appid", "sub_mch_id"} {
+			if v, ok := req[k]; ok {
+				p[k] = v
+			}
+		}
 		if req["trade_type"] == "NATIVE" {
 			p["code_url"] = "weixin://wxpay/bizpayurl?pr=XXXXX"
 		}

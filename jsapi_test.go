@@ -126,6 +126,45 @@ func TestAPPPayParams(t *testing.T) {
 	}
 }
 
+func TestPayParamsSubMerchant(t *testing.T) {
+	tests := []struct {
+		name, subAppID string
+		wantAppID      string
+		wantPartnerID  string
+	}{
+		{"with sub_appid", "wx8888888888888888", "wx8888888888888888", "1900000109"},
+		{"without sub_appid", "", docAppID, "1900000109"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := wxpay.NewClient(docAppID, docMchID, docAPIKey, wxpay.WithSubMerchant(tt.subAppID, "1900000109"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			js, err := c.JSAPIPayParams("wx2017033010242291fcfe0db70013231072")
+			if err != nil {
+				t.Fatal(err)
+			}
+			app, err := c.APPPayParams("wx2017033010242291fcfe0db70013231072")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := [3]string{js.AppID, app.AppID, app.PartnerID}
+			if want := [3]string{tt.wantAppID, tt.wantAppID, tt.wantPartnerID}; got != want {
+				t.Errorf("appId, appid, partnerid = %q, want %q", got, want)
+			}
+			m := jsonFields(t, js)
+			delete(m, "paySign")
+			if sign, _ := wxpay.Sign(wxpay.Params(m), docAPIKey, wxpay.SignTypeMD5); sign != js.PaySign {
+				t.Errorf("paySign %s, recomputed %s", js.PaySign, sign)
+			}
+			if err := wxpay.VerifySign(wxpay.Params(jsonFields(t, app)), docAPIKey); err != nil {
+				t.Errorf("APP sign: %v", err)
+			}
+		})
+	}
+}
+
 func TestPayParamsFreshEachTime(t *testing.T) {
 	c, err := wxpay.NewClient(docAppID, docMchID, docAPIKey)
 	if err != nil {

@@ -24,6 +24,12 @@ type PayNotify struct {
 	OpenID      string // the payer under AppID
 	IsSubscribe string // "Y" if the payer follows the official account
 
+	// Sub-merchant mode only: the sub-merchant and the payer under its app.
+	SubAppID       string
+	SubMchID       string
+	SubOpenID      string
+	SubIsSubscribe string
+
 	TradeType TradeType
 	BankType  string // e.g. "CFT" for the change balance
 
@@ -95,6 +101,10 @@ func newPayNotify(p Params) (*PayNotify, error) {
 		DeviceInfo:         p["device_info"],
 		OpenID:             p["openid"],
 		IsSubscribe:        p["is_subscribe"],
+		SubAppID:           p["sub_appid"],
+		SubMchID:           p["sub_mch_id"],
+		SubOpenID:          p["sub_openid"],
+		SubIsSubscribe:     p["sub_is_subscribe"],
 		TradeType:          TradeType(p["trade_type"]),
 		BankType:           p["bank_type"],
 		TotalFee:           r.fen("total_fee"),
@@ -124,8 +134,10 @@ func newPayNotify(p Params) (*PayNotify, error) {
 // authenticity rests on req_info decrypting under the client's key: the
 // message carries no signature. Fees are in fen.
 type RefundNotify struct {
-	AppID string
-	MchID string
+	AppID    string
+	MchID    string
+	SubAppID string // sub-merchant mode only
+	SubMchID string // sub-merchant mode only
 
 	TransactionID string
 	OutTradeNo    string
@@ -184,6 +196,8 @@ func (c *Client) ParseRefundNotify(body []byte) (*RefundNotify, error) {
 	n := &RefundNotify{
 		AppID:               outer["appid"],
 		MchID:               outer["mch_id"],
+		SubAppID:            outer["sub_appid"],
+		SubMchID:            outer["sub_mch_id"],
 		TransactionID:       p["transaction_id"],
 		OutTradeNo:          p["out_trade_no"],
 		RefundID:            p["refund_id"],

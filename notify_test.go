@@ -208,6 +208,63 @@ func TestParsePayNotifyOldCouponFields(t *testing.T) {
 	}
 }
 
+func TestNotifySubMerchant(t *testing.T) {
+	sub := docClient(t, wxpay.WithSubMerchant("wx8888888888888888", "1900000109"))
+	subFields := func(p wxpay.Params) {
+		p["sub_appid"], p["sub_mch_id"], p["sub_openid"], p["sub_is_subscribe"] = "wx8888888888888888", "1900000109", "oSub", "N"
+	}
+	t.Run("pay", func(t *testing.T) {
+		got, err := sub.ParsePayNotify(resigned(t, docAPIKey, subFields))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := *payNotifyPaid
+		want.SubAppID, want.SubMchID, want.SubOpenID, want.SubIsSubscribe = "wx8888888888888888", "1900000109", "oSub", "N"
+		if diff := cmp.Diff(&want, got, ignoreRaw); diff != "" {
+			t.Errorf("notify mismatch (-want +got):\n%s", diff)
+		}
+	})
+	for name, body := range map[string][]byte{
+		"pay without sub_mch_id":     readNotifyFixture(t, "pay_md5.xml"),
+		"pay for another sub_mch_id": resigned(t, docAPIKey, func(p wxpay.Params) { subFields(p); p["sub_mch_id"] = "1900000110" }),
+		"pay for another sub_appid":  resigned(t, docAPIKey, func(p wxpay.Params) { subFields(p); p["sub_appid"] = "wx9999999999999999" }),
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := sub.ParsePayNotify(body); !errors.Is(err, wxpay.ErrMerchantMismatch) {
+				t.Errorf("error = %v, want ErrMerchantMismatch", err)
+			}
+		})
+	}
+	outer := func(subMchID string) []byte {
+		p := wxpay.Params{
+			"return_code": "SUCCESS", "appid": docAppID, "mch_id": docMchID, "nonce_str": "n",
+			"req_info": encryptReqInfo(t, docAPIKey, []byte(a9Plain), nil),
+		}
+		if subMchID != "" {
+			p["sub_appid"], p["sub_mch_id"] = "wx8888888888888888", subMchID
+		}
+		return p.AppendXML(nil)
+	}
+	t.Run("refund", func(t *testing.T) {
+		got, err := sub.ParseRefundNotify(outer("1900000109"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := *refundA9
+		want.SubAppID, want.SubMchID = "wx8888888888888888", "1900000109"
+		if diff := cmp.Diff(&want, got, ignoreRaw); diff != "" {
+			t.Errorf("notify mismatch (-want +got):\n%s", diff)
+		}
+	})
+	for name, body := range map[string][]byte{"refund without sub_mch_id": outer(""), "refund for another sub_mch_id": outer("1900000110")} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := sub.ParseRefundNotify(body); !errors.Is(err, wxpay.ErrMerchantMismatch) {
+				t.Errorf("error = %v, want ErrMerchantMismatch", err)
+			}
+		})
+	}
+}
+
 type ctxKey struct{}
 
 // handlerResult is what a notify handler did with one request.

@@ -24,8 +24,9 @@ const (
 
 // UnifiedOrderRequest is an order to create with UnifiedOrder. Body,
 // OutTradeNo, TotalFee, SpbillCreateIP, NotifyURL and TradeType are
-// required; OpenID is required for JSAPI, ProductID for NATIVE and
-// SceneInfo for MWEB. Empty strings and zero times are not sent.
+// required; OpenID (or, for a sub-merchant with a sub_appid, SubOpenID)
+// is required for JSAPI, ProductID for NATIVE and SceneInfo for MWEB.
+// Empty strings and zero times are not sent.
 //
 // WeChat treats a second UnifiedOrder with the same OutTradeNo as the same
 // order: it must repeat the original parameters exactly (also to get a
@@ -53,7 +54,8 @@ type UnifiedOrderRequest struct {
 
 	ProductID     string // required for NATIVE: the product the QR code stands for
 	LimitPay      string // "no_credit" refuses credit cards
-	OpenID        string // required for JSAPI: the payer's openid under the client's appid
+	OpenID        string // required for JSAPI (or SubOpenID): the payer's openid under the client's appid
+	SubOpenID     string // sub-merchant mode: the payer's openid under the sub_appid, instead of OpenID
 	Receipt       string // "Y" offers the payer an electronic invoice
 	ProfitSharing string // "Y" if the payment will be shared (profit sharing)
 	SceneInfo     string // JSON scene; required for MWEB: {"h5_info":{…}}
@@ -81,6 +83,9 @@ func (c *Client) UnifiedOrder(ctx context.Context, r *UnifiedOrderRequest) (*Uni
 	req, err := r.params()
 	if err != nil {
 		return nil, err
+	}
+	if _, ok := req["sub_openid"]; ok && c.subAppID == "" {
+		return nil, &ValidationError{Field: "sub_openid", Reason: "needs a client in sub-merchant mode with a sub_appid (WithSubMerchant)"}
 	}
 	p, err := c.call(ctx, endpoint{path: "/pay/unifiedorder", retry: true}, req)
 	if err != nil {
@@ -115,7 +120,7 @@ var unifiedOrderLimits = [...]struct {
 }{
 	{"device_info", 32}, {"body", 128}, {"detail", 8192}, {"attach", 128},
 	{"fee_type", 16}, {"spbill_create_ip", 64}, {"goods_tag", 32}, {"notify_url", 256},
-	{"product_id", 32}, {"limit_pay", 32}, {"openid", 128}, {"receipt", 8},
+	{"product_id", 32}, {"limit_pay", 32}, {"openid", 128}, {"sub_openid", 128}, {"receipt", 8},
 	{"profit_sharing", 16}, {"scene_info", 256},
 }
 
@@ -131,7 +136,7 @@ func (r *UnifiedOrderRequest) params() (Params, error) {
 		{"time_start", formatTime(r.TimeStart)}, {"time_expire", formatTime(r.TimeExpire)},
 		{"goods_tag", r.GoodsTag}, {"notify_url", r.NotifyURL}, {"trade_type", string(r.TradeType)},
 		{"product_id", r.ProductID}, {"limit_pay", r.LimitPay}, {"openid", r.OpenID},
-		{"receipt", r.Receipt}, {"profit_sharing", r.ProfitSharing}, {"scene_info", r.SceneInfo},
+		{"sub_openid", r.SubOpenID}, {"receipt", r.Receipt}, {"profit_sharing", r.ProfitSharing}, {"scene_info", r.SceneInfo},
 	} {
 		if f.v != "" {
 			p[f.k] = f.v
@@ -147,8 +152,8 @@ func (r *UnifiedOrderRequest) params() (Params, error) {
 
 	switch r.TradeType {
 	case TradeTypeJSAPI:
-		if err := required(p, "openid"); err != nil {
-			return nil, err
+		if p["openid"] == "" && p["sub_openid"] == "" {
+			return nil, &ValidationError{Field: "openid", Reason: "is required for JSAPI (or sub_openid)"}
 		}
 	case TradeTypeNative:
 		if err := required(p, "product_id"); err != nil {

@@ -229,6 +229,35 @@ func TestUnifiedOrderValidation(t *testing.T) {
 	})
 }
 
+func TestUnifiedOrderSubMerchant(t *testing.T) {
+	r := jsapiOrder()
+	r.OpenID, r.SubOpenID = "", "oSubOpenID0123456789"
+	t.Run("sub_openid", func(t *testing.T) {
+		f := newFakeWeChat(t, unifiedOrderURL, unifiedOrderAnswer(t, nil))
+		if _, err := f.client(wxpay.WithSubMerchant("wx8888888888888888", "1900000109")).UnifiedOrder(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+		req := f.lastRequest()
+		got := [4]string{req["openid"], req["sub_openid"], req["sub_appid"], req["sub_mch_id"]}
+		if want := [4]string{"", "oSubOpenID0123456789", "wx8888888888888888", "1900000109"}; got != want {
+			t.Errorf("openid, sub_openid, sub_appid, sub_mch_id = %q, want %q", got, want)
+		}
+	})
+	for name, opts := range map[string][]wxpay.Option{
+		"sub_openid without sub-merchant mode": nil,
+		"sub_openid without sub_appid":         {wxpay.WithSubMerchant("", "1900000109")},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newFakeWeChat(t, unifiedOrderURL, unifiedOrderAnswer(t, nil))
+			_, err := f.client(opts...).UnifiedOrder(context.Background(), r)
+			var ve *wxpay.ValidationError
+			if !errors.As(err, &ve) || ve.Field != "sub_openid" || f.calls() != 0 {
+				t.Errorf("error = %v after %d calls, want a *ValidationError for sub_openid and no call", err, f.calls())
+			}
+		})
+	}
+}
+
 // TestUnifiedOrderOmitsEmpty checks that only the fields set are sent:
 // an empty field on the wire would still reach WeChat and its logs.
 func TestUnifiedOrderOmitsEmpty(t *testing.T) {
