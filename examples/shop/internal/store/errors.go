@@ -12,13 +12,13 @@ type Kind int
 
 // The kinds of Error.
 const (
-	Invalid          Kind = iota + 1 // a parameter is missing, malformed or out of range
-	NotFound                         // no such user, goods, order or application
-	Conflict                         // the thing is not in a state that allows the operation
-	AfterSaleOpen                    // the order line already has an open after-sale
-	BalanceTooLow                    // the balance does not cover the payment; see Shortfall
-	UnknownUser                      // login of a WeChat user who never registered
-	Unauthenticated                  // missing, unknown or expired token
+	Invalid         Kind = iota + 1 // a parameter is missing, malformed or out of range
+	NotFound                        // no such user, goods, order or application
+	Conflict                        // the thing is not in a state that allows the operation
+	AfterSaleOpen                   // the order line already has an open after-sale
+	BalanceTooLow                   // the balance does not cover the payment; see Shortfall
+	UnknownUser                     // login of a WeChat user who never registered
+	Unauthenticated                 // missing, unknown or expired token
 )
 
 // Error is a business-rule failure, with a message meant for the buyer

@@ -50,9 +50,9 @@ const (
 
 // Address is where an order is delivered.
 type Address struct {
-	LinkMan, Mobile, Address                    string
-	ProvinceID, CityID, DistrictID, StreetID    string
-	Code                                        string // postcode
+	LinkMan, Mobile, Address                 string
+	ProvinceID, CityID, DistrictID, StreetID string
+	Code                                     string // postcode
 }
 
 // Order is a buyer's order.

@@ -192,6 +192,11 @@ func (s *Store) apply(q q, id int64, lock bool) (*RefundApply, error) {
 	return a, err
 }
 
+// RefundApply returns one application.
+func (s *Store) RefundApply(ctx context.Context, id int64) (*RefundApply, error) {
+	return s.apply(s.q(ctx), id, false)
+}
+
 // RefundApplies returns the applications of an order, oldest first, for
 // one line if orderGoodsID is not 0. userID 0 reads any order's.
 func (s *Store) RefundApplies(ctx context.Context, userID, orderID, orderGoodsID int64) ([]*RefundApply, error) {

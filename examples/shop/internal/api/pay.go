@@ -1,0 +1,146 @@
+package api
+
+import (
+	"context"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wxpay-go/wxpay/examples/shop/internal/pay"
+	"github.com/wxpay-go/wxpay/examples/shop/internal/store"
+)
+
+// orderPay pays orders ("77" or "77,88") from the balance; 40000 with the
+// shortfall as data when the balance is too low.
+func (s *Server) orderPay(c *call) (any, error) {
+	ids := c.p.ids("orderId")
+	if c.p.err != nil {
+		return nil, c.p.err
+	}
+	return nil, s.st.PayOrders(c.ctx, c.user.ID, ids)
+}
+
+// wxPay places a WeChat payment of money yuan and returns the
+// wx.requestPayment object. With nextAction {type: 0, id: "77,88"} the
+// payment notify pays those orders from the balance once the money is in.
+func (s *Server) wxPay(c *call) (any, error) {
+	amount := c.p.fen("money")
+	var next struct {
+		Type flexInt    `json:"type"`
+		ID   flexString `json:"id"`
+	}
+	var orderIDs []int64
+	if c.p.json("nextAction", &next, false) {
+		if next.Type != 0 {
+			return nil, errorf(CodeInvalid, "暂不支持 nextAction type %d (only type 0, paying orders, is supported)", next.Type)
+		}
+		ids := params{v: map[string][]string{"id": {string(next.ID)}}}
+		orderIDs = ids.ids("id")
+		if ids.err != nil {
+			return nil, errorf(CodeInvalid, "nextAction 缺少有效的订单 id (nextAction.id=%q)", next.ID)
+		}
+	}
+	if c.p.err != nil {
+		return nil, c.p.err
+	}
+	remark := c.p.str("remark")
+	p, err := s.st.CreateWxPayment(c.ctx, c.user.ID, amount, remark, orderIDs)
+	if err != nil {
+		return nil, err
+	}
+	body := c.p.str("payName")
+	if body == "" {
+		body = "商城订单支付"
+	}
+	prepayID, params, err := s.cfg.Payments.Prepay(c.ctx, pay.Order{
+		OutTradeNo: p.OutTradeNo, Body: body, Fee: p.Money, OpenID: c.user.OpenID, ClientIP: clientIP(c),
+	})
+	if err != nil {
+		s.log.WarnContext(c.ctx, "unified order failed", "out_trade_no", p.OutTradeNo, "err", err)
+		return nil, errorf(CodeFailed, "%s", pay.Describe(err))
+	}
+	if err := s.st.SetPrepayID(c.ctx, p.OutTradeNo, prepayID); err != nil {
+		return nil, err
+	}
+	return params, nil
+}
+
+// clientIP is the payer's address for spbill_create_ip. Behind a reverse
+// proxy it is the proxy's; WeChat accepts that for mini programs.
+func clientIP(c *call) string {
+	host, _, err := net.SplitHostPort(c.r.RemoteAddr)
+	if err != nil || net.ParseIP(host) == nil {
+		return "127.0.0.1"
+	}
+	return host
+}
+
+// onPaid handles a verified payment notify.
+func (s *Server) onPaid(ctx context.Context, n store.PaidNotice) error {
+	res, err := s.st.CompleteWxPayment(ctx, n)
+	if err != nil {
+		s.log.ErrorContext(ctx, "payment notify not applied; WeChat will retry", "out_trade_no", n.OutTradeNo, "err", err)
+		return err
+	}
+	s.log.InfoContext(ctx, "payment notify", "out_trade_no", n.OutTradeNo, "transaction_id", n.TransactionID,
+		"fen", int64(n.TotalFee), "duplicate", res.Duplicate, "paid_orders", res.Paid, "skipped_orders", res.Skipped)
+	return nil
+}
+
+// onRefunded handles a decrypted refund notify.
+func (s *Server) onRefunded(ctx context.Context, n store.RefundNotice) error {
+	a, err := s.st.CompleteRefund(ctx, n)
+	if err != nil {
+		s.log.ErrorContext(ctx, "refund notify not applied; WeChat will retry", "out_refund_no", n.OutRefundNo, "err", err)
+		return err
+	}
+	level := s.log.InfoContext
+	if n.RefundStatus != "SUCCESS" {
+		level = s.log.WarnContext // CHANGE or REFUNDCLOSE: the merchant must act
+	}
+	level(ctx, "refund notify", "out_refund_no", n.OutRefundNo, "refund_status", n.RefundStatus,
+		"fen", int64(n.RefundFee), "after_sale", a.ID, "after_sale_status", a.Status)
+	return nil
+}
+
+// devConfirm plays the buyer confirming a payment in WeChat (development
+// mode only): the in-process WeChat Pay server marks the payment paid and
+// posts the notify, as WeChat would. It answers once the notify has been
+// applied, so a client can go on at once.
+func (s *Server) devConfirm(c *call) (any, error) {
+	prepayID := c.p.required("prepayId")
+	if c.p.err != nil {
+		return nil, c.p.err
+	}
+	prepayID = strings.TrimPrefix(prepayID, "prepay_id=") // the package field works too
+	p, err := s.st.WxPaymentByPrepayID(c.ctx, prepayID)
+	if err != nil {
+		return nil, err
+	}
+	if !p.Paid {
+		if err := s.cfg.DevConfirm(p.OutTradeNo); err != nil {
+			return nil, errorf(CodeConflict, "支付确认失败 (confirm failed): %v", err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !p.Paid {
+		if time.Now().After(deadline) {
+			return nil, errorf(CodeFailed, "支付通知尚未到达 (the payment notify has not been applied yet)")
+		}
+		select {
+		case <-c.ctx.Done():
+			return nil, c.ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+		if p, err = s.st.WxPayment(c.ctx, p.OutTradeNo); err != nil {
+			return nil, err
+		}
+	}
+	orders := make([]string, len(p.OrderIDs))
+	for i, id := range p.OrderIDs {
+		orders[i] = strconv.FormatInt(id, 10)
+	}
+	return map[string]any{"outTradeNo": p.OutTradeNo, "transactionId": p.TransactionID, "money": p.Money,
+		"orderIds": strings.Join(orders, ",")}, nil
+}
