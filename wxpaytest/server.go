@@ -209,7 +209,8 @@ type Request struct {
 }
 
 // Requests returns a copy of the record of every request so far, in the
-// order they arrived.
+// order they arrived. A request still being answered has no StatusCode
+// and Response yet.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -294,14 +295,18 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	rec.Body, _ = io.ReadAll(io.LimitReader(r.Body, wxpay.MaxBodySize+1))
 
 	ep, known := endpoints[r.URL.Path]
+	var f *Fault
+	if known {
+		f = s.takeFault(r.URL.Path)
+		rec.Fault = f
+	}
+	record := s.record(rec)
 	if !known {
 		rec.StatusCode, rec.Response = http.StatusNotFound, []byte(gatewayPage(http.StatusNotFound))
-		s.record(rec)
+		record(rec)
 		writeBody(w, rec.StatusCode, "text/html", rec.Response)
 		return
 	}
-	f := s.takeFault(r.URL.Path)
-	rec.Fault = f
 	if f != nil && f.Delay > 0 && !s.sleep(r.Context(), f.Delay) {
 		f = &Fault{Hangup: true} // the client or Close gave up first
 	}
@@ -310,7 +315,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case f != nil && f.StatusCode != 0:
 		rec.StatusCode, rec.Response = f.StatusCode, []byte(gatewayPage(f.StatusCode))
-		s.record(rec)
+		record(rec)
 		writeBody(w, rec.StatusCode, "text/html", rec.Response)
 		return
 	case f != nil && f.ReturnMsg != "":
@@ -326,11 +331,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.ResponseParams = nil
 	}
 	if f != nil && f.Hangup {
-		s.record(rec)
+		record(rec)
 		hangup(w)
 	} else {
 		rec.StatusCode = http.StatusOK
-		s.record(rec)
+		record(rec)
 		ct := "text/xml; charset=utf-8"
 		if ans.file != nil {
 			ct = "text/plain; charset=utf-8"
@@ -488,10 +493,18 @@ func (s *Server) mustSign(p wxpay.Params, key string, t wxpay.SignType) string {
 	return sign
 }
 
-func (s *Server) record(r Request) {
+// record adds r to the record, in the order requests arrive, and returns
+// the function that replaces it with its final state.
+func (s *Server) record(r Request) func(Request) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := len(s.requests)
 	s.requests = append(s.requests, r)
-	s.mu.Unlock()
+	return func(r Request) {
+		s.mu.Lock()
+		s.requests[i] = r
+		s.mu.Unlock()
+	}
 }
 
 // sleep waits for d, and reports false if ctx or the server was done
