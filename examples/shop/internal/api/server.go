@@ -8,6 +8,7 @@ import (
 	"crypto/subtle"
 	"log/slog"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -43,6 +44,8 @@ type Server struct {
 	st  *store.Store
 	log *slog.Logger
 	mux *http.ServeMux
+
+	started time.Time
 }
 
 // maxBody bounds request bodies: form posts are small.
@@ -54,7 +57,7 @@ func New(cfg Config) *Server {
 		cfg.Logger = slog.Default()
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
-	s := &Server{cfg: cfg, st: cfg.Store, log: cfg.Logger, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, st: cfg.Store, log: cfg.Logger, mux: http.NewServeMux(), started: time.Now()}
 	s.routes()
 	return s
 }
@@ -99,6 +102,12 @@ func (s *Server) routes() {
 	// WeChat Pay notifies.
 	s.mux.Handle("POST "+pay.PayNotifyPath, s.cfg.Payments.PayNotifyHandler(s.onPaid))
 	s.mux.Handle("POST "+pay.RefundNotifyPath, s.cfg.Payments.RefundNotifyHandler(s.onRefunded))
+
+	// For load balancers and scripts: the process answers, with its pid
+	// so that a restart can be told from a hiccup.
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "pid": os.Getpid(), "started": s.started.Format(time.RFC3339Nano)})
+	})
 
 	// The pictures of the demo catalogue.
 	s.mux.HandleFunc("GET /static/goods/{name}", s.goodsPicture)

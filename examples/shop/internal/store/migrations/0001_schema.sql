@@ -145,8 +145,11 @@ CREATE TABLE reviews (
 );
 
 -- One row per WeChat payment (unified order); order_ids lists the orders
--- its nextAction pays once the money arrives. transaction_id is set once,
--- by the first payment notify: its uniqueness makes notifies idempotent.
+-- its nextAction pays once the money arrives. A notify is applied once:
+-- the row (unique by out_trade_no) moves from status 0 to 1 under its lock
+-- and records the transaction_id, which a repeated notify must match.
+-- transaction_id is not declared unique: real WeChat never repeats one,
+-- but an in-process fake started afresh (development mode) may.
 CREATE TABLE wx_payments (
     id             {{pk}},
     out_trade_no   TEXT    NOT NULL UNIQUE,
@@ -156,7 +159,7 @@ CREATE TABLE wx_payments (
     order_ids      TEXT    NOT NULL DEFAULT '',
     prepay_id      TEXT    NOT NULL DEFAULT '',
     status         INTEGER NOT NULL DEFAULT 0,
-    transaction_id TEXT    UNIQUE,
+    transaction_id TEXT,
     refunded       BIGINT  NOT NULL DEFAULT 0,
     date_add       TEXT    NOT NULL,
     date_pay       TEXT    NOT NULL DEFAULT '',
