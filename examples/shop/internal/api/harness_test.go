@@ -186,8 +186,14 @@ func (sh *shop) do(method, path string, kv ...string) reply {
 	return r
 }
 
-func (sh *shop) post(path string, kv ...string) reply { sh.t.Helper(); return sh.do(http.MethodPost, path, kv...) }
-func (sh *shop) get(path string, kv ...string) reply  { sh.t.Helper(); return sh.do(http.MethodGet, path, kv...) }
+func (sh *shop) post(path string, kv ...string) reply {
+	sh.t.Helper()
+	return sh.do(http.MethodPost, path, kv...)
+}
+func (sh *shop) get(path string, kv ...string) reply {
+	sh.t.Helper()
+	return sh.do(http.MethodGet, path, kv...)
+}
 
 // ok checks that r succeeded and decodes its data into v (if not nil).
 func (sh *shop) ok(r reply, v any) {

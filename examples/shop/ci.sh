@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# CI of examples/shop, called by the repository's .ci/run as
+#   bash examples/shop/ci.sh
+#
+# 1. Node end to end: builds the shop, starts it (restarting it whenever it
+#    exits, as a service manager would) on a free loopback port with a new
+#    SQLite database, installs the real apifm-wxapi client from npm into a
+#    scratch directory and walks the shop with it (e2e/shop.test.js).
+# 2. Go: go vet, then go test ./... of the shop module, against SQLite and,
+#    when PostgreSQL could be installed and started here, against a scratch
+#    PostgreSQL cluster on loopback too (SHOP_TEST_POSTGRES_DSN).
+#
+# Idempotent and self-contained: every file it makes lives in a scratch
+# directory removed on exit, with the processes it started. Works as root
+# (installs PostgreSQL from Debian's packages if missing) or as a user
+# (PostgreSQL then only if already installed). Each step has a time limit.
+# Set SHOP_CI_REQUIRE_POSTGRES=1 to fail when PostgreSQL is unavailable.
+set -euo pipefail
+
+cd "$(dirname "$0")"
+SHOP_DIR=$(pwd)
+export PATH="$PATH:/usr/local/go/bin"
+T0=$(date +%s)
+APIFM_VERSION=26.9.21
+
+say() { echo "[shop-ci $(($(date +%s) - T0))s] $*"; }
+run() {
+	echo "+ $*"
+	"$@"
+}
+
+WORK=$(mktemp -d /tmp/shop-ci.XXXXXX)
+chmod 755 "$WORK" # the postgres user must reach its data directory
+SUPERVISOR_PID=""
+PG_BIN=""
+PG_DATA="$WORK/pg/data"
+
+cleanup() {
+	local rc=$?
+	if [ -n "$SUPERVISOR_PID" ]; then
+		kill "$SUPERVISOR_PID" 2>/dev/null || true # the supervisor stops its shop (trap below)
+		wait "$SUPERVISOR_PID" 2>/dev/null || true
+	fi
+	if [ -n "$PG_BIN" ] && [ -f "$PG_DATA/postmaster.pid" ]; then
+		as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate -w -t 30 stop >/dev/null 2>&1 || true
+	fi
+	rm -rf "$WORK"
+	say "done (exit $rc)"
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+	node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
+}
+
+# ---------------------------------------------------------------- tools
+command -v go >/dev/null || { echo "go not found" >&2; exit 1; }
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	if [ "$(id -u)" = 0 ]; then
+		say "installing Node.js from Debian's packages"
+		export DEBIAN_FRONTEND=noninteractive
+		timeout 300 apt-get install -y nodejs npm || { timeout 300 apt-get update && timeout 300 apt-get install -y nodejs npm; }
+	fi
+fi
+node_major=$(node -e 'console.log(process.versions.node.split(".")[0])' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 18 ]; then
+	echo "Node.js 18 or newer is needed for the end-to-end test (fetch, node:test); found: $(node --version 2>/dev/null || echo none)" >&2
+	exit 1
+fi
+say "go: $(go version | cut -d' ' -f3), node: $(node --version), npm: $(npm --version 2>/dev/null)"
+
+# ---------------------------------------------------------------- build
+say "building the shop"
+run go build -o "$WORK/shop" .
+
+# ---------------------------------------------------------------- PostgreSQL
+# A scratch cluster of our own on a free port: whatever the machine's
+# default cluster does (absent, stopped, on 5432 for someone else) does not
+# matter, and nothing is left behind.
+as_pg() {
+	if [ "$(id -u)" = 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+start_postgres() {
+	PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+	if [ -z "$PG_BIN" ] && [ "$(id -u)" = 0 ]; then
+		say "installing PostgreSQL from Debian's packages"
+		export DEBIAN_FRONTEND=noninteractive
+		if ! timeout 300 apt-get install -y postgresql >"$WORK/apt.log" 2>&1; then
+			timeout 300 apt-get update >>"$WORK/apt.log" 2>&1 || true
+			timeout 300 apt-get install -y postgresql >>"$WORK/apt.log" 2>&1 || { tail -5 "$WORK/apt.log"; return 1; }
+		fi
+		PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+	fi
+	[ -n "$PG_BIN" ] || { say "PostgreSQL is not installed and cannot be installed (not root)"; return 1; }
+	if [ "$(id -u)" = 0 ]; then
+		id postgres >/dev/null 2>&1 || { say "no postgres user"; return 1; }
+		install -d -o postgres -m 700 "$WORK/pg"
+	else
+		install -d -m 700 "$WORK/pg"
+	fi
+	local port
+	port=$(free_port)
+	run as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U postgres -A trust --no-locale -E UTF8 --no-sync >"$WORK/pg-initdb.log" 2>&1 ||
+		{ tail -20 "$WORK/pg-initdb.log"; return 1; }
+	run as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$WORK/pg/server.log" -w -t 60 \
+		-o "-c listen_addresses=127.0.0.1 -p $port -k $WORK/pg -c fsync=off -c synchronous_commit=off -c max_connections=200" start ||
+		{ tail -20 "$WORK/pg/server.log" 2>/dev/null; return 1; }
+	PG_DSN="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
+}
+
+PG_DSN=""
+PG_STATE="skipped"
+if start_postgres; then
+	PG_STATE="PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1"
+	say "$PG_STATE: $PG_DSN"
+else
+	say "WARNING: PostgreSQL unavailable; the Go suite runs against SQLite only"
+	PG_BIN=""
+	[ "${SHOP_CI_REQUIRE_POSTGRES:-0}" = 1 ] && exit 1
+fi
+
+# ---------------------------------------------------------------- backend
+PORT=$(free_port)
+SHOP_URL="http://127.0.0.1:$PORT"
+ADMIN_TOKEN="ci-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+cat >"$WORK/supervise.sh" <<SUP
+#!/usr/bin/env bash
+# Keeps the shop running: the end-to-end test restarts it by sending it
+# SIGTERM, and it comes back on the same address and database.
+child=""
+trap 'stopping=1; [ -n "\$child" ] && kill "\$child" 2>/dev/null; wait "\$child" 2>/dev/null; exit 0' TERM INT
+stopping=""
+while [ -z "\$stopping" ]; do
+	"$WORK/shop" -addr "127.0.0.1:$PORT" -db "$WORK/e2e/shop.db" -admin-token "$ADMIN_TOKEN" -hx-uids 1 -log-level info \
+		>>"$WORK/shop.log" 2>&1 &
+	child=\$!
+	echo "\$child" >"$WORK/shop.pid"
+	wait "\$child" || true
+	sleep 0.2
+done
+SUP
+mkdir -p "$WORK/e2e"
+say "starting the shop on $SHOP_URL (database $WORK/e2e/shop.db)"
+bash "$WORK/supervise.sh" &
+SUPERVISOR_PID=$!
+for i in $(seq 1 150); do
+	node -e 'fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$SHOP_URL/healthz" && break
+	[ "$i" = 150 ] && { echo "the shop did not start:" >&2; cat "$WORK/shop.log" >&2; exit 1; }
+	sleep 0.2
+done
+
+# ---------------------------------------------------------------- Node e2e
+say "installing apifm-wxapi@$APIFM_VERSION from npm"
+cp e2e/package.json e2e/shop.test.js "$WORK/e2e/"
+(cd "$WORK/e2e" && run timeout 300 npm install --no-audit --no-fund --no-package-lock --loglevel=error)
+
+say "end-to-end test with the real apifm-wxapi client"
+e2e_rc=0
+(cd "$WORK/e2e" && SHOP_URL="$SHOP_URL" SHOP_ADMIN_TOKEN="$ADMIN_TOKEN" SHOP_PIDFILE="$WORK/shop.pid" \
+	run timeout 300 node --test --test-reporter=spec shop.test.js) || e2e_rc=$?
+if grep -q "panic" "$WORK/shop.log"; then
+	echo "the shop panicked:" >&2
+	grep -A20 panic "$WORK/shop.log" >&2
+	e2e_rc=1
+fi
+if [ "$e2e_rc" != 0 ]; then
+	echo "---- shop log (last 60 lines)" >&2
+	tail -60 "$WORK/shop.log" >&2
+fi
+kill "$SUPERVISOR_PID" 2>/dev/null || true
+wait "$SUPERVISOR_PID" 2>/dev/null || true
+SUPERVISOR_PID=""
+
+# ---------------------------------------------------------------- Go
+say "go vet and go test ($([ -n "$PG_DSN" ] && echo "SQLite and $PG_STATE" || echo "SQLite only"))"
+run go vet ./...
+unformatted=$(gofmt -l .)
+[ -z "$unformatted" ] || { echo "gofmt needed: $unformatted" >&2; exit 1; }
+go_rc=0
+SHOP_TEST_POSTGRES_DSN="$PG_DSN" run timeout 600 go test -count=1 ./... || go_rc=$?
+
+say "summary: e2e exit $e2e_rc, go test exit $go_rc, postgres: $PG_STATE"
+[ "$e2e_rc" = 0 ] && [ "$go_rc" = 0 ]
