@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"crypto/aes"
+	"crypto/cipher"
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -177,13 +180,9 @@ func (c *Client) ParseRefundNotify(body []byte) (*RefundNotify, error) {
 	if err := c.checkMerchant(outer); err != nil {
 		return nil, err
 	}
-	plain, err := decryptReqInfo(outer["req_info"], c.signKey())
+	p, err := openReqInfo(outer["req_info"], c.signKey())
 	if err != nil {
 		return nil, err
-	}
-	p, err := ParseXML(plain)
-	if err != nil {
-		return nil, fmt.Errorf("%w: decrypted req_info: %w", ErrDecrypt, err)
 	}
 	if err := present(p, "out_trade_no", "out_refund_no", "refund_status"); err != nil {
 		return nil, err
@@ -255,20 +254,84 @@ func present(p Params, fields ...string) error {
 	return nil
 }
 
-// decryptReqInfo returns the plaintext of a refund notify's req_info:
-// standard base64, AES-256-ECB under the 32 ASCII bytes of the lower-case
-// hex MD5 of apiKey, PKCS#7 padding. One buffer holds the ciphertext and,
-// decrypted in place, the plaintext. Every error wraps ErrDecrypt.
-func decryptReqInfo(reqInfo, apiKey string) ([]byte, error) {
+// openReqInfo decrypts a refund notify's req_info and decodes the <root>
+// message inside. Errors wrap ErrDecrypt.
+func openReqInfo(reqInfo, apiKey string) (Params, error) {
+	bp := plainPool.Get().(*[]byte)
+	plain, err := decryptReqInfo((*bp)[:0], reqInfo, apiKey)
+	var p Params
+	if err == nil {
+		// ParseXML copies what it keeps, so the buffer can be reused.
+		if p, err = ParseXML(plain); err != nil {
+			err = fmt.Errorf("%w: decrypted req_info: %w", ErrDecrypt, err)
+		}
+	}
+	if cap(plain) > cap(*bp) {
+		*bp = plain[:0] // grown for a large notify: keep the larger buffer
+	}
+	// The plaintext is a payer's refund; wipe it before the buffer is reused.
+	clear((*bp)[:cap(*bp)])
+	if cap(*bp) <= 64<<10 {
+		plainPool.Put(bp)
+	}
+	return p, err
+}
+
+// plainPool holds buffers for req_info plaintexts, which ParseXML copies
+// from: a notify decrypts without allocating one.
+var plainPool = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+// decryptReqInfo appends the plaintext of a refund notify's req_info to
+// dst and returns it: standard base64, AES-256-ECB under the 32 ASCII bytes
+// of the lower-case hex MD5 of apiKey, PKCS#7 padding. The ciphertext is
+// decoded into dst and decrypted in place. On error it returns what it
+// wrote to dst, for the caller to wipe; every error wraps ErrDecrypt.
+func decryptReqInfo(dst []byte, reqInfo, apiKey string) ([]byte, error) {
 	if reqInfo == "" {
-		return nil, fmt.Errorf("%w: no req_info", ErrDecrypt)
+		return dst, fmt.Errorf("%w: no req_info", ErrDecrypt)
 	}
-	buf, err := base64.StdEncoding.DecodeString(reqInfo)
+	buf, err := base64.StdEncoding.AppendDecode(dst, []byte(reqInfo))
 	if err != nil {
-		return nil, fmt.Errorf("%w: req_info is not base64: %v", ErrDecrypt, err)
+		return buf, fmt.Errorf("%w: req_info is not base64: %v", ErrDecrypt, err)
 	}
-	if len(buf) == 0 || len(buf)%aes.BlockSize != 0 {
-		return nil, fmt.Errorf("%w: ciphertext of %d bytes is not a whole number of blocks", ErrDecrypt, len(buf))
+	ct := buf[len(dst):]
+	if len(ct) == 0 || len(ct)%aes.BlockSize != 0 {
+		return buf, fmt.Errorf("%w: ciphertext of %d bytes is not a whole number of blocks", ErrDecrypt, len(ct))
+	}
+	block, err := reqInfoBlock(apiKey)
+	if err != nil {
+		return buf, err
+	}
+	// ECB: each block on its own. The standard library has no ECB mode,
+	// rightly, but this is the scheme WeChat chose.
+	for i := 0; i < len(ct); i += aes.BlockSize {
+		block.Decrypt(ct[i:i+aes.BlockSize], ct[i:i+aes.BlockSize])
+	}
+	n, ok := unpadPKCS7(ct)
+	if !ok {
+		// A wrong key gives random bytes, which almost never end in a
+		// valid pad.
+		return buf, fmt.Errorf("%w: bad padding (wrong API key?)", ErrDecrypt)
+	}
+	return buf[:len(dst)+n], nil
+}
+
+// lastReqInfoKey caches the AES key schedule of the last API key used:
+// deriving it (MD5, hex, key expansion) costs a third of decrypting a
+// notify, and a server has one key, two with the sandbox. Another key
+// just replaces it. An AES block is safe for concurrent use: it holds
+// only the expanded key.
+var lastReqInfoKey atomic.Pointer[reqInfoKey]
+
+type reqInfoKey struct {
+	apiKey string
+	block  cipher.Block
+}
+
+// reqInfoBlock returns the cipher for apiKey's req_info key.
+func reqInfoBlock(apiKey string) (cipher.Block, error) {
+	if k := lastReqInfoKey.Load(); k != nil && k.apiKey == apiKey {
+		return k.block, nil
 	}
 	sum := md5.Sum([]byte(apiKey))
 	var key [2 * md5.Size]byte
@@ -277,18 +340,8 @@ func decryptReqInfo(reqInfo, apiKey string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrDecrypt, err)
 	}
-	// ECB: each block on its own. The standard library has no ECB mode,
-	// rightly, but this is the scheme WeChat chose.
-	for i := 0; i < len(buf); i += aes.BlockSize {
-		block.Decrypt(buf[i:i+aes.BlockSize], buf[i:i+aes.BlockSize])
-	}
-	n, ok := unpadPKCS7(buf)
-	if !ok {
-		// A wrong key gives random bytes, which almost never end in a
-		// valid pad.
-		return nil, fmt.Errorf("%w: bad padding (wrong API key?)", ErrDecrypt)
-	}
-	return buf[:n], nil
+	lastReqInfoKey.Store(&reqInfoKey{apiKey: apiKey, block: block})
+	return block, nil
 }
 
 // unpadPKCS7 returns the length of b without its PKCS#7 padding, checking

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -463,6 +464,67 @@ func TestParseRefundNotify(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestParseRefundNotifyConcurrentKeys parses notifies for two merchants
+// at once (run it with -race): no key or buffer may leak from one parse
+// into another.
+func TestParseRefundNotifyConcurrentKeys(t *testing.T) {
+	const otherKey = "0123456789abcdef0123456789ABCDEF"
+	clients := []*wxpay.Client{docClient(t), nil}
+	var err error
+	if clients[1], err = wxpay.NewClient(docAppID, docMchID, otherKey); err != nil {
+		t.Fatal(err)
+	}
+	bodies := [][]byte{
+		refundNotifyXML(encryptReqInfo(t, docAPIKey, []byte(a9Plain), nil)),
+		refundNotifyXML(encryptReqInfo(t, otherKey, []byte(a9Plain), nil)),
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 200 {
+				c, k := g%2, (g+i)%2
+				n, err := clients[c].ParseRefundNotify(bodies[k])
+				switch {
+				case c == k && err != nil:
+					t.Errorf("own key: %v", err)
+					return
+				case c == k && n.OutRefundNo != "R001":
+					t.Errorf("own key: got %+v", n)
+					return
+				case c != k && !errors.Is(err, wxpay.ErrDecrypt):
+					t.Errorf("other key: error = %v, want ErrDecrypt", err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// TestParseRefundNotifyKeepsRaw checks that a notify's Raw does not
+// share memory with buffers the next parse reuses.
+func TestParseRefundNotifyKeepsRaw(t *testing.T) {
+	c := docClient(t)
+	first, err := c.ParseRefundNotify(readNotifyFixture(t, "refund_a9.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := wxpay.ParseXML([]byte(a9Plain))
+	for range 10 {
+		if _, err := c.ParseRefundNotify(readNotifyFixture(t, "refund_full.xml")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.ParseRefundNotify(refundNotifyXML(encryptReqInfo(t, "00000000000000000000000000000000", []byte(a9Plain), nil))); err == nil {
+			t.Fatal("wrong key accepted")
+		}
+	}
+	if diff := cmp.Diff(want, first.Raw); diff != "" {
+		t.Errorf("first notify's Raw changed (-want +got):\n%s", diff)
 	}
 }
 
