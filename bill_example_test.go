@@ -39,6 +39,16 @@ func billServer() *httptest.Server {
 	}))
 }
 
+// billClient returns a client of the merchant 1900000109 that talks to srv.
+func billClient(srv *httptest.Server) *wxpay.Client {
+	client, err := wxpay.NewClient("wx2421b1c4370ec43b", "1900000109", "192006250b4c09247ec02edce69f6a2d",
+		wxpay.WithBaseURL(srv.URL), wxpay.WithHTTPClient(srv.Client()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	return client
+}
+
 func ExampleClient_DownloadBill() {
 	srv := billServer()
 	defer srv.Close()
@@ -78,11 +88,7 @@ func ExampleClient_DownloadBill() {
 func ExampleClient_OpenBill() {
 	srv := billServer()
 	defer srv.Close()
-	client, err := wxpay.NewClient("wx2421b1c4370ec43b", "1900000109", "192006250b4c09247ec02edce69f6a2d",
-		wxpay.WithBaseURL(srv.URL), wxpay.WithHTTPClient(srv.Client()))
-	if err != nil {
-		log.Fatal(err)
-	}
+	client := billClient(srv)
 
 	// A month of trades is read row by row as it arrives: only one line
 	// is in memory at a time.

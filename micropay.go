@@ -66,15 +66,31 @@ func (r *MicroPayRequest) params() (Params, error) {
 	if err := checkOutNo(p, "out_trade_no", 6, 32); err != nil {
 		return nil, err
 	}
-	if a, err := netip.ParseAddr(r.SpbillCreateIP); err != nil || a.Zone() != "" {
-		return nil, &ValidationError{Field: "spbill_create_ip", Reason: "is not an IPv4 or IPv6 address"}
+	if err := checkIP(p, "spbill_create_ip"); err != nil {
+		return nil, err
 	}
-	for _, f := range [...]string{"detail", "scene_info"} {
-		if v, ok := p[f]; ok && !json.Valid([]byte(v)) {
-			return nil, &ValidationError{Field: f, Reason: "is not valid JSON"}
-		}
+	if err := checkJSON(p, "detail", "scene_info"); err != nil {
+		return nil, err
 	}
 	return p, nil
+}
+
+// checkIP checks that p[field] is an IPv4 or IPv6 address without a zone.
+func checkIP(p Params, field string) error {
+	if a, err := netip.ParseAddr(p[field]); err != nil || a.Zone() != "" {
+		return &ValidationError{Field: field, Reason: "is not an IPv4 or IPv6 address"}
+	}
+	return nil
+}
+
+// checkJSON checks that the fields of p that are present hold valid JSON.
+func checkJSON(p Params, fields ...string) error {
+	for _, f := range fields {
+		if v, ok := p[f]; ok && !json.Valid([]byte(v)) {
+			return &ValidationError{Field: f, Reason: "is not valid JSON"}
+		}
+	}
+	return nil
 }
 
 // MicroPayResponse is a completed payment-code payment. Its fields are

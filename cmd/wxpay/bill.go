@@ -17,8 +17,8 @@ import (
 func cmdBill(e *env, args []string) int {
 	fs := e.flags("[file]")
 	file, err := e.parse(fs, args)
-	if code, ok := e.finish(err); !ok {
-		return code
+	if err != nil {
+		return e.exit(err)
 	}
 	in, err := e.open(file)
 	if err != nil {

@@ -160,16 +160,43 @@ func (e *env) parse(fs *flag.FlagSet, args []string) (string, error) {
 // errHelp is -h: usage printed, exit 0.
 var errHelp = errors.New("help requested")
 
-// finish turns a parse error into an exit status; ok reports whether the
-// command goes on.
-func (e *env) finish(err error) (int, bool) {
-	switch {
-	case err == nil:
-		return 0, true
-	case errors.Is(err, errHelp):
-		return exitOK, false
+// exit reports err and returns the exit status: 0 for -h, which has
+// printed the usage.
+func (e *env) exit(err error) int {
+	if errors.Is(err, errHelp) {
+		return exitOK
 	}
-	return e.fail(err), false
+	return e.fail(err)
+}
+
+// keyedInput is what sign, verify and decrypt-refund start from.
+type keyedInput struct {
+	data    []byte
+	key     string // the key to use
+	other   string // the other key (sandbox or API), "" if not given
+	keyName string
+}
+
+// load parses the flags, runs check (for flags of the command's own),
+// and loads the keys and the input message.
+func (e *env) load(fs *flag.FlagSet, k *keyFlags, args []string, check func() error) (*keyedInput, error) {
+	file, err := e.parse(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if check != nil {
+		if err := check(); err != nil {
+			return nil, err
+		}
+	}
+	in := &keyedInput{}
+	if in.key, in.other, in.keyName, err = k.keys(e); err != nil {
+		return nil, err
+	}
+	if in.data, err = e.readInput(file); err != nil {
+		return nil, err
+	}
+	return in, nil
 }
 
 // open returns the input: the named file, or standard input.

@@ -15,19 +15,12 @@ import (
 func cmdDecryptRefund(e *env, args []string) int {
 	fs := e.flags("[-key-file file] [-sandbox-key-file file] [file]")
 	k := addKeyFlags(fs)
-	file, err := e.parse(fs, args)
-	if code, ok := e.finish(err); !ok {
-		return code
-	}
-	key, other, keyName, err := k.keys(e)
+	in, err := e.load(fs, k, args, nil)
 	if err != nil {
-		return e.fail(err)
+		return e.exit(err)
 	}
-	data, err := e.readInput(file)
-	if err != nil {
-		return e.fail(err)
-	}
-	body, appID, mchID, err := refundNotifyBody(data)
+	key, other, keyName := in.key, in.other, in.keyName
+	body, appID, mchID, err := refundNotifyBody(in.data)
 	if err != nil {
 		return e.fail(err)
 	}

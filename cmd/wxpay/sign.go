@@ -55,22 +55,15 @@ func (k *keyFlags) keys(e *env) (key, other, name string, err error) {
 func cmdSign(e *env, args []string) int {
 	fs := e.flags("[-key-file file] [-sandbox-key-file file] [-sandbox] [file]")
 	k := addKeyFlags(fs)
-	file, err := e.parse(fs, args)
-	if code, ok := e.finish(err); !ok {
-		return code
+	in, err := e.load(fs, k, args, nil)
+	if err != nil {
+		return e.exit(err)
 	}
-	key, _, keyName, err := k.keys(e)
+	m, err := parseMessage(in.data)
 	if err != nil {
 		return e.fail(err)
 	}
-	data, err := e.readInput(file)
-	if err != nil {
-		return e.fail(err)
-	}
-	m, err := parseMessage(data)
-	if err != nil {
-		return e.fail(err)
-	}
+	key, keyName := in.key, in.keyName
 	w := e.stdout
 	signed, empty := sortedFields(m.p)
 	fmt.Fprintf(w, "form: %s\n", m.form)
@@ -138,27 +131,21 @@ func cmdVerify(e *env, args []string) int {
 	fs := e.flags("[-key-file file] [-sandbox-key-file file] [-sandbox] [-sign-type MD5|HMAC-SHA256] [file]")
 	k := addKeyFlags(fs)
 	signType := fs.String("sign-type", "", "the sign type the message must have, e.g. the one its request declared\n(default: the message's sign_type, else inferred from the sign's length)")
-	file, err := e.parse(fs, args)
-	if code, ok := e.finish(err); !ok {
-		return code
-	}
-	if *signType != "" && !wxpay.SignType(*signType).Valid() {
-		return e.fail(usageError("-sign-type must be MD5 or HMAC-SHA256, not %q", *signType))
-	}
-	key, other, keyName, err := k.keys(e)
+	in, err := e.load(fs, k, args, func() error {
+		if *signType != "" && !wxpay.SignType(*signType).Valid() {
+			return usageError("-sign-type must be MD5 or HMAC-SHA256, not %q", *signType)
+		}
+		return nil
+	})
 	if err != nil {
-		return e.fail(err)
+		return e.exit(err)
 	}
-	data, err := e.readInput(file)
-	if err != nil {
-		return e.fail(err)
-	}
-	m, err := parseMessage(data)
+	m, err := parseMessage(in.data)
 	if err != nil {
 		return e.fail(err)
 	}
 	v := &verifier{
-		m: m, got: m.p["sign"], key: key, other: other, keyName: keyName,
+		m: m, got: m.p["sign"], key: in.key, other: in.other, keyName: in.keyName,
 		sandbox: *k.sandbox, flagType: wxpay.SignType(*signType),
 	}
 	if v.verify(e.stdout) {
