@@ -66,7 +66,7 @@ type PayNotify struct {
 // its appid and mch_id must be the client's. Only then are the fields
 // read. Errors wrap ErrMalformedXML, ErrBodyTooLarge, ErrInvalidSign or
 // ErrMerchantMismatch, or are a *FieldError for a field that is missing
-// or malformed.
+// or malformed, or an *Error for a return_code FAIL notify.
 //
 // The notify is authentic, but may be a repeat: check TotalFee and your
 // order's state before acting on it.
