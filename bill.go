@@ -97,6 +97,9 @@ type DownloadBillRequest struct {
 }
 
 func (r *DownloadBillRequest) params() (Params, error) {
+	if r == nil {
+		return nil, &ValidationError{Field: "request", Reason: "is nil"}
+	}
 	if r.BillDate.IsZero() {
 		return nil, &ValidationError{Field: "bill_date", Reason: "is required"}
 	}
@@ -119,6 +122,9 @@ type DownloadFundFlowRequest struct {
 }
 
 func (r *DownloadFundFlowRequest) params() (Params, error) {
+	if r == nil {
+		return nil, &ValidationError{Field: "request", Reason: "is nil"}
+	}
 	if r.BillDate.IsZero() {
 		return nil, &ValidationError{Field: "bill_date", Reason: "is required"}
 	}

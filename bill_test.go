@@ -643,6 +643,12 @@ func TestDownloadBillFailures(t *testing.T) {
 	if !errors.Is(err, ErrNoCertificate) {
 		t.Errorf("fund flow without a certificate: err = %v, want ErrNoCertificate", err)
 	}
+	if _, err := c.DownloadBill(context.Background(), nil); !errors.As(err, &ve) {
+		t.Errorf("nil request: err = %v", err)
+	}
+	if _, err := c.OpenFundFlow(context.Background(), nil); !errors.As(err, &ve) {
+		t.Errorf("nil request: err = %v", err)
+	}
 	if n := mt.GetTotalCallCount(); n != 0 {
 		t.Errorf("%d requests sent for invalid calls", n)
 	}
