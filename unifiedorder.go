@@ -2,9 +2,7 @@ package wxpay
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/netip"
 	"net/url"
 	"time"
 )
@@ -178,13 +176,11 @@ func (r *UnifiedOrderRequest) params() (Params, error) {
 	if err := checkNotifyURL(p, "notify_url"); err != nil {
 		return nil, err
 	}
-	if a, err := netip.ParseAddr(r.SpbillCreateIP); err != nil || a.Zone() != "" {
-		return nil, &ValidationError{Field: "spbill_create_ip", Reason: "is not an IPv4 or IPv6 address"}
+	if err := checkIP(p, "spbill_create_ip"); err != nil {
+		return nil, err
 	}
-	for _, f := range [...]string{"detail", "scene_info"} {
-		if v, ok := p[f]; ok && !json.Valid([]byte(v)) {
-			return nil, &ValidationError{Field: f, Reason: "is not valid JSON"}
-		}
+	if err := checkJSON(p, "detail", "scene_info"); err != nil {
+		return nil, err
 	}
 	if !r.TimeStart.IsZero() && !r.TimeExpire.IsZero() && !r.TimeExpire.After(r.TimeStart) {
 		return nil, &ValidationError{Field: "time_expire", Reason: "is not after time_start"}
