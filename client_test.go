@@ -163,13 +163,27 @@ func TestClientPipeline(t *testing.T) {
 			return r, nil
 		}
 	}
-	tests := []struct {
+	type testCase struct {
 		name   string
 		st     wxpay.SignType // the client's; "" is the default, MD5
 		answer func(wxpay.Params) (*http.Response, error)
 		want   *wxpay.UnifiedOrderResponse // nil: an error is expected
 		check  func(t *testing.T, err error)
-	}{
+	}
+	// resultFail is a signed result_code FAIL answer with code and des.
+	resultFail := func(code, des string, retryable bool) testCase {
+		return testCase{
+			name: "result_code FAIL " + code,
+			answer: unifiedOrderAnswer(t, func(p wxpay.Params) {
+				p["result_code"], p["err_code"], p["err_code_des"] = "FAIL", code, des
+				delete(p, "prepay_id")
+			}),
+			check: func(t *testing.T, err error) {
+				wantError(t, err, &wxpay.Error{ReturnCode: "SUCCESS", ReturnMsg: "OK", ResultCode: "FAIL", ErrCode: code, ErrCodeDes: des}, retryable)
+			},
+		}
+	}
+	tests := []testCase{
 		{
 			name:   "success MD5",
 			answer: unifiedOrderAnswer(t, nil),
@@ -193,26 +207,9 @@ func TestClientPipeline(t *testing.T) {
 				wantError(t, err, &wxpay.Error{ReturnCode: "FAIL", ReturnMsg: "签名错误"}, false)
 			},
 		},
-		{
-			name: "result_code FAIL SYSTEMERROR",
-			answer: unifiedOrderAnswer(t, func(p wxpay.Params) {
-				p["result_code"], p["err_code"], p["err_code_des"] = "FAIL", "SYSTEMERROR", "系统错误"
-				delete(p, "prepay_id")
-			}),
-			check: func(t *testing.T, err error) {
-				wantError(t, err, &wxpay.Error{ReturnCode: "SUCCESS", ReturnMsg: "OK", ResultCode: "FAIL", ErrCode: "SYSTEMERROR", ErrCodeDes: "系统错误"}, true)
-			},
-		},
-		{
-			name: "result_code FAIL ORDERPAID",
-			answer: unifiedOrderAnswer(t, func(p wxpay.Params) {
-				p["result_code"], p["err_code"], p["err_code_des"] = "FAIL", "ORDERPAID", "该订单已支付"
-				delete(p, "prepay_id")
-			}),
-			check: func(t *testing.T, err error) {
-				wantError(t, err, &wxpay.Error{ReturnCode: "SUCCESS", ReturnMsg: "OK", ResultCode: "FAIL", ErrCode: "ORDERPAID", ErrCodeDes: "该订单已支付"}, false)
-			},
-		},
+		resultFail("SYSTEMERROR", "系统错误", true),
+		resultFail("ORDERPAID", "该订单已支付", false),
+		resultFail("NOAUTH", "商户无此接口权限", false),
 		{
 			name: "bad response sign",
 			answer: func(req wxpay.Params) (*http.Response, error) {

@@ -126,15 +126,6 @@ func badPayNotifies(t *testing.T) []struct {
 	check func(*testing.T, error)
 } {
 	fixture := string(readNotifyFixture(t, "pay_md5.xml"))
-	fieldErr := func(field string) func(*testing.T, error) {
-		return func(t *testing.T, err error) {
-			t.Helper()
-			var fe *wxpay.FieldError
-			if !errors.As(err, &fe) || fe.Field != field {
-				t.Errorf("error = %v, want a *FieldError for %s", err, field)
-			}
-		}
-	}
 	set := func(k, v string) func(wxpay.Params) { return func(p wxpay.Params) { p[k] = v } }
 	del := func(k string) func(wxpay.Params) { return func(p wxpay.Params) { delete(p, k) } }
 	return []struct {
@@ -150,20 +141,20 @@ func badPayNotifies(t *testing.T) []struct {
 		{"sign_type HMAC-SHA256 over an MD5 sign", resigned(t, docAPIKey, set("sign_type", "HMAC-SHA256")), wantIs(wxpay.ErrInvalidSign)},
 		{"foreign appid", resigned(t, docAPIKey, set("appid", "wx0000000000000000")), wantIs(wxpay.ErrMerchantMismatch)},
 		{"foreign mch_id", resigned(t, docAPIKey, set("mch_id", "10000101")), wantIs(wxpay.ErrMerchantMismatch)},
-		{"no appid", resigned(t, docAPIKey, del("appid")), fieldErr("appid")},
-		{"no mch_id", resigned(t, docAPIKey, del("mch_id")), fieldErr("mch_id")},
-		{"no out_trade_no", resigned(t, docAPIKey, del("out_trade_no")), fieldErr("out_trade_no")},
-		{"no total_fee", resigned(t, docAPIKey, del("total_fee")), fieldErr("total_fee")},
-		{"no result_code", resigned(t, docAPIKey, del("result_code")), fieldErr("result_code")},
-		{"paid without transaction_id", resigned(t, docAPIKey, del("transaction_id")), fieldErr("transaction_id")},
-		{"total_fee in yuan", resigned(t, docAPIKey, set("total_fee", "8.88")), fieldErr("total_fee")},
-		{"total_fee negative", resigned(t, docAPIKey, set("total_fee", "-888")), fieldErr("total_fee")},
-		{"total_fee with a space", resigned(t, docAPIKey, set("total_fee", " 888")), fieldErr("total_fee")},
-		{"total_fee overflows", resigned(t, docAPIKey, set("total_fee", "9223372036854775808")), fieldErr("total_fee")},
-		{"cash_fee not a number", resigned(t, docAPIKey, set("cash_fee", "abc")), fieldErr("cash_fee")},
-		{"coupon_fee_0 bad", resigned(t, docAPIKey, set("coupon_fee_0", "6O")), fieldErr("coupon_fee_0")},
-		{"coupon_count bad", resigned(t, docAPIKey, set("coupon_count", "two")), fieldErr("coupon_count")},
-		{"time_end bad", resigned(t, docAPIKey, set("time_end", "2014-09-03 13:15:40")), fieldErr("time_end")},
+		{"no appid", resigned(t, docAPIKey, del("appid")), wantFieldError("appid")},
+		{"no mch_id", resigned(t, docAPIKey, del("mch_id")), wantFieldError("mch_id")},
+		{"no out_trade_no", resigned(t, docAPIKey, del("out_trade_no")), wantFieldError("out_trade_no")},
+		{"no total_fee", resigned(t, docAPIKey, del("total_fee")), wantFieldError("total_fee")},
+		{"no result_code", resigned(t, docAPIKey, del("result_code")), wantFieldError("result_code")},
+		{"paid without transaction_id", resigned(t, docAPIKey, del("transaction_id")), wantFieldError("transaction_id")},
+		{"total_fee in yuan", resigned(t, docAPIKey, set("total_fee", "8.88")), wantFieldError("total_fee")},
+		{"total_fee negative", resigned(t, docAPIKey, set("total_fee", "-888")), wantFieldError("total_fee")},
+		{"total_fee with a space", resigned(t, docAPIKey, set("total_fee", " 888")), wantFieldError("total_fee")},
+		{"total_fee overflows", resigned(t, docAPIKey, set("total_fee", "9223372036854775808")), wantFieldError("total_fee")},
+		{"cash_fee not a number", resigned(t, docAPIKey, set("cash_fee", "abc")), wantFieldError("cash_fee")},
+		{"coupon_fee_0 bad", resigned(t, docAPIKey, set("coupon_fee_0", "6O")), wantFieldError("coupon_fee_0")},
+		{"coupon_count bad", resigned(t, docAPIKey, set("coupon_count", "two")), wantFieldError("coupon_count")},
+		{"time_end bad", resigned(t, docAPIKey, set("time_end", "2014-09-03 13:15:40")), wantFieldError("time_end")},
 		{"return_code FAIL", []byte(failXML("参数格式校验错误")), func(t *testing.T, err error) {
 			var we *wxpay.Error
 			if !errors.As(err, &we) || we.ReturnCode != "FAIL" || we.ReturnMsg != "参数格式校验错误" {
@@ -560,15 +551,6 @@ func badRefundNotifies(t *testing.T) []struct {
 		body  []byte
 		check func(*testing.T, error)
 	}
-	fieldErr := func(field string) func(*testing.T, error) {
-		return func(t *testing.T, err error) {
-			t.Helper()
-			var fe *wxpay.FieldError
-			if !errors.As(err, &fe) || fe.Field != field {
-				t.Errorf("error = %v, want a *FieldError for %s", err, field)
-			}
-		}
-	}
 	return []tc{
 		{"wrong key", refundNotifyXML(encryptReqInfo(t, "00000000000000000000000000000000", plain, nil)), decrypt},
 		{"pad byte 0", refundNotifyXML(encryptReqInfo(t, docAPIKey, plain, withPad(0))), badPad},
@@ -591,13 +573,13 @@ func badRefundNotifies(t *testing.T) []struct {
 			decrypt(t, err)
 			wantIs(wxpay.ErrMalformedXML)(t, err)
 		}},
-		{"no out_refund_no", refundNotifyXML(encryptReqInfo(t, docAPIKey, []byte(`<root><out_trade_no>1</out_trade_no><refund_status>SUCCESS</refund_status></root>`), nil)), fieldErr("out_refund_no")},
-		{"no refund_status", refundNotifyXML(encryptReqInfo(t, docAPIKey, []byte(`<root><out_trade_no>1</out_trade_no><out_refund_no>2</out_refund_no></root>`), nil)), fieldErr("refund_status")},
-		{"refund_fee in yuan", refundNotifyXML(encryptReqInfo(t, docAPIKey, []byte(strings.Replace(a9Plain, "[888]]></refund_fee>", "[8.88]]></refund_fee>", 1)), nil)), fieldErr("refund_fee")},
-		{"success_time compact", refundNotifyXML(encryptReqInfo(t, docAPIKey, []byte(strings.Replace(a9Plain, "2015-08-06 12:55:01", "20150806125501", 1)), nil)), fieldErr("success_time")},
+		{"no out_refund_no", refundNotifyXML(encryptReqInfo(t, docAPIKey, []byte(`<root><out_trade_no>1</out_trade_no><refund_status>SUCCESS</refund_status></root>`), nil)), wantFieldError("out_refund_no")},
+		{"no refund_status", refundNotifyXML(encryptReqInfo(t, docAPIKey, []byte(`<root><out_trade_no>1</out_trade_no><out_refund_no>2</out_refund_no></root>`), nil)), wantFieldError("refund_status")},
+		{"refund_fee in yuan", refundNotifyXML(encryptReqInfo(t, docAPIKey, []byte(strings.Replace(a9Plain, "[888]]></refund_fee>", "[8.88]]></refund_fee>", 1)), nil)), wantFieldError("refund_fee")},
+		{"success_time compact", refundNotifyXML(encryptReqInfo(t, docAPIKey, []byte(strings.Replace(a9Plain, "2015-08-06 12:55:01", "20150806125501", 1)), nil)), wantFieldError("success_time")},
 		{"foreign appid", bytes.Replace(readNotifyFixture(t, "refund_a9.xml"), []byte(docAppID), []byte("wx0000000000000000"), 1), wantIs(wxpay.ErrMerchantMismatch)},
 		{"foreign mch_id", bytes.Replace(readNotifyFixture(t, "refund_a9.xml"), []byte(docMchID), []byte("10000101"), 1), wantIs(wxpay.ErrMerchantMismatch)},
-		{"no mch_id", []byte(strings.Replace(string(refundNotifyXML(good)), "<mch_id><![CDATA[10000100]]></mch_id>", "", 1)), fieldErr("mch_id")},
+		{"no mch_id", []byte(strings.Replace(string(refundNotifyXML(good)), "<mch_id><![CDATA[10000100]]></mch_id>", "", 1)), wantFieldError("mch_id")},
 		{"return_code FAIL", []byte(failXML("系统繁忙")), func(t *testing.T, err error) {
 			var we *wxpay.Error
 			if !errors.As(err, &we) || we.ReturnCode != "FAIL" {
