@@ -73,7 +73,7 @@ type Payment struct {
 	SkipNotify  bool           // mark the order paid but send no notify, to test a query fallback
 }
 
-// fee is an order's coupon arithmetic: the coupon part, and the part of
+// couponFee is an order's coupon arithmetic: the coupon part, and the part of
 // non-recharge (NO_CASH) coupons, which WeChat's settlement fields leave
 // out.
 func (o *order) couponFee() (all, noCash int64) {
@@ -235,7 +235,7 @@ func (o *order) paymentFields() wxpay.Params {
 	}
 	setIf(p, "device_info", o.req["device_info"])
 	setIf(p, "attach", o.req["attach"])
-	if all, noCash := o.couponFee(); all > 0 {
+	if all, _ := o.couponFee(); all > 0 {
 		p["coupon_fee"] = fen(all)
 		p["coupon_count"] = strconv.Itoa(len(o.pay.Coupons))
 		for i, c := range o.pay.Coupons {
@@ -244,11 +244,17 @@ func (o *order) paymentFields() wxpay.Params {
 			p["coupon_id"+n] = c.ID
 			p["coupon_fee"+n] = fen(c.Fee)
 		}
-		if noCash > 0 {
-			p["settlement_total_fee"] = fen(o.totalFee - noCash)
-		}
 	}
+	o.addSettlementTotal(p)
 	return p
+}
+
+// addSettlementTotal adds settlement_total_fee, the total less NO_CASH
+// coupons, which WeChat sends only when there are such coupons.
+func (o *order) addSettlementTotal(p wxpay.Params) {
+	if _, noCash := o.couponFee(); noCash > 0 {
+		p["settlement_total_fee"] = fen(o.totalFee - noCash)
+	}
 }
 
 func (o *order) feeType() string {

@@ -174,31 +174,38 @@ func (rf *refund) couponFee() (all, noCash int64) {
 	return all, noCash
 }
 
+// ids are the fields every message about the refund starts from.
+func (rf *refund) ids() wxpay.Params {
+	o := rf.order
+	p := wxpay.Params{
+		"transaction_id": o.transactionID,
+		"out_trade_no":   o.req["out_trade_no"],
+		"out_refund_no":  rf.outRefundNo,
+		"refund_id":      rf.refundID,
+		"refund_fee":     fen(rf.fee),
+		"total_fee":      fen(o.totalFee),
+	}
+	o.addSettlementTotal(p)
+	return p
+}
+
 // fields is the refund's answer to the refund request.
 func (rf *refund) fields() wxpay.Params {
 	o := rf.order
 	all, noCash := rf.couponFee()
-	p := wxpay.Params{
-		"transaction_id":      o.transactionID,
-		"out_trade_no":        o.req["out_trade_no"],
-		"out_refund_no":       rf.outRefundNo,
-		"refund_id":           rf.refundID,
-		"refund_fee":          fen(rf.fee),
-		"total_fee":           fen(o.totalFee),
-		"fee_type":            o.feeType(),
-		"cash_fee":            fen(o.cashFee),
-		"cash_refund_fee":     fen(rf.cashFee),
-		"coupon_refund_fee":   fen(all),
-		"coupon_refund_count": strconv.Itoa(len(rf.coupons)),
-	}
+	p := rf.ids()
+	p["fee_type"] = o.feeType()
+	p["cash_fee"] = fen(o.cashFee)
+	p["cash_refund_fee"] = fen(rf.cashFee)
+	p["coupon_refund_fee"] = fen(all)
+	p["coupon_refund_count"] = strconv.Itoa(len(rf.coupons))
 	for i, c := range rf.coupons {
 		n := "_" + strconv.Itoa(i)
 		setIf(p, "coupon_type"+n, c.Type)
 		p["coupon_refund_id"+n] = c.ID
 		p["coupon_refund_fee"+n] = fen(c.Fee)
 	}
-	if _, orderNoCash := o.couponFee(); orderNoCash > 0 {
-		p["settlement_total_fee"] = fen(o.totalFee - orderNoCash)
+	if _, ok := p["settlement_total_fee"]; ok {
 		p["settlement_refund_fee"] = fen(rf.fee - noCash)
 	}
 	return p
@@ -246,9 +253,7 @@ func (s *Server) refundQuery(p wxpay.Params) answer {
 		"cash_fee":       fen(o.cashFee),
 		"refund_count":   strconv.Itoa(len(page)),
 	}
-	if _, noCash := o.couponFee(); noCash > 0 {
-		q["settlement_total_fee"] = fen(o.totalFee - noCash)
-	}
+	o.addSettlementTotal(q)
 	if paged {
 		q["total_refund_count"] = strconv.Itoa(len(list))
 	}
@@ -313,24 +318,13 @@ func (s *Server) settle(rf *refund, status wxpay.RefundStatus) *delivery {
 
 // notifyFields are the fields of the refund notify's encrypted req_info.
 func (rf *refund) notifyFields() wxpay.Params {
-	o := rf.order
 	_, noCash := rf.couponFee()
-	p := wxpay.Params{
-		"transaction_id":        o.transactionID,
-		"out_trade_no":          o.req["out_trade_no"],
-		"refund_id":             rf.refundID,
-		"out_refund_no":         rf.outRefundNo,
-		"total_fee":             fen(o.totalFee),
-		"refund_fee":            fen(rf.fee),
-		"settlement_refund_fee": fen(rf.fee - noCash),
-		"refund_status":         string(rf.status),
-		"refund_recv_accout":    o.recvAccount(), // [sic]
-		"refund_account":        rf.account,
-		"refund_request_source": "API",
-	}
-	if _, orderNoCash := o.couponFee(); orderNoCash > 0 {
-		p["settlement_total_fee"] = fen(o.totalFee - orderNoCash)
-	}
+	p := rf.ids()
+	p["settlement_refund_fee"] = fen(rf.fee - noCash)
+	p["refund_status"] = string(rf.status)
+	p["refund_recv_accout"] = rf.order.recvAccount() // [sic]
+	p["refund_account"] = rf.account
+	p["refund_request_source"] = "API"
 	if rf.status == wxpay.RefundStatusSuccess {
 		p["success_time"] = rf.succeeded.In(wxpay.Beijing).Format("2006-01-02 15:04:05")
 	}

@@ -1,0 +1,164 @@
+package wxpaytest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+
+	"github.com/wxpay-go/wxpay"
+	"github.com/wxpay-go/wxpay/wxpaytest"
+)
+
+// A merchant backend tested end to end: the SDK client talks to the
+// server over HTTPS, and the server delivers the signed payment notify to
+// the backend's handler.
+func Example() {
+	srv := wxpaytest.NewServer("wxd930ea5d5a258f4f", "10000100", "192006250b4c09247ec02edce69f6a2d")
+	defer srv.Close()
+	c, err := wxpay.NewClient("wxd930ea5d5a258f4f", "10000100", "192006250b4c09247ec02edce69f6a2d",
+		wxpay.WithBaseURL(srv.URL), wxpay.WithHTTPClient(srv.Client()))
+	if err != nil {
+		panic(err)
+	}
+
+	// The backend's notify endpoint.
+	paid := make(chan *wxpay.PayNotify, 1)
+	backend := httptest.NewServer(c.PayNotifyHandler(func(_ context.Context, n *wxpay.PayNotify) error {
+		paid <- n
+		return nil
+	}))
+	defer backend.Close()
+
+	ctx := context.Background()
+	_, err = c.UnifiedOrder(ctx, &wxpay.UnifiedOrderRequest{
+		Body: "一杯咖啡", OutTradeNo: "20240501001", TotalFee: 2500, SpbillCreateIP: "203.0.113.7",
+		NotifyURL: backend.URL, TradeType: wxpay.TradeTypeJSAPI, OpenID: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+	})
+	if err != nil {
+		panic(err)
+	}
+
+	// The payer pays; WeChat notifies the backend.
+	if err := srv.Pay("20240501001"); err != nil {
+		panic(err)
+	}
+	n := <-paid
+	fmt.Println("notify:", n.OutTradeNo, n.TotalFee, n.ResultCode)
+
+	q, err := c.OrderQuery(ctx, &wxpay.OrderQueryRequest{OutTradeNo: "20240501001"})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("query:", q.TradeState, q.TransactionID == n.TransactionID)
+	// Output:
+	// notify: 20240501001 2500 SUCCESS
+	// query: SUCCESS true
+}
+
+// Faults are queued per path and used one per request.
+func ExampleServer_Fail() {
+	srv := wxpaytest.NewServer("wxd930ea5d5a258f4f", "10000100", "192006250b4c09247ec02edce69f6a2d")
+	defer srv.Close()
+	c, err := wxpay.NewClient("wxd930ea5d5a258f4f", "10000100", "192006250b4c09247ec02edce69f6a2d",
+		wxpay.WithBaseURL(srv.URL), wxpay.WithHTTPClient(srv.Client()))
+	if err != nil {
+		panic(err)
+	}
+	srv.Fail("/pay/orderquery",
+		wxpaytest.Fault{ErrCode: "SYSTEMERROR", ErrCodeDes: "System Error"},
+		wxpaytest.Fault{StatusCode: 502},
+		wxpaytest.Fault{BadSign: true},
+	)
+	for range 4 {
+		_, err := c.OrderQuery(context.Background(), &wxpay.OrderQueryRequest{OutTradeNo: "20240501404"})
+		var apiErr *wxpay.Error
+		var httpErr *wxpay.HTTPError
+		switch {
+		case errors.As(err, &apiErr):
+			fmt.Println(apiErr.ErrCode, "retryable:", apiErr.Retryable())
+		case errors.As(err, &httpErr):
+			fmt.Println("HTTP", httpErr.StatusCode)
+		case errors.Is(err, wxpay.ErrInvalidSign):
+			fmt.Println("invalid sign")
+		}
+	}
+	// Output:
+	// SYSTEMERROR retryable: true
+	// HTTP 502
+	// invalid sign
+	// ORDERNOTEXIST retryable: false
+}
+
+// A forged "paid" notify for an order nobody paid: the SDK's handler
+// must refuse it.
+func ExampleServer_SendForgedNotify() {
+	srv := wxpaytest.NewServer("wxd930ea5d5a258f4f", "10000100", "192006250b4c09247ec02edce69f6a2d")
+	defer srv.Close()
+	c, err := wxpay.NewClient("wxd930ea5d5a258f4f", "10000100", "192006250b4c09247ec02edce69f6a2d")
+	if err != nil {
+		panic(err)
+	}
+	called := false
+	backend := httptest.NewServer(c.PayNotifyHandler(func(context.Context, *wxpay.PayNotify) error {
+		called = true
+		return nil
+	}))
+	defer backend.Close()
+
+	a, err := srv.SendForgedNotify(context.Background(), wxpaytest.ForgedSign, backend.URL, "20240501002")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("status:", a.StatusCode, "acknowledged:", a.Acknowledged, "callback called:", called)
+	// Output:
+	// status: 400 acknowledged: false callback called: false
+}
+
+// With WithManualRefunds a refund stays PROCESSING until the test settles
+// it; its notify then comes encrypted, as from WeChat.
+func ExampleServer_CompleteRefund() {
+	srv := wxpaytest.NewServer("wxd930ea5d5a258f4f", "10000100", "192006250b4c09247ec02edce69f6a2d", wxpaytest.WithManualRefunds())
+	defer srv.Close()
+	c, err := wxpay.NewClient("wxd930ea5d5a258f4f", "10000100", "192006250b4c09247ec02edce69f6a2d",
+		wxpay.WithBaseURL(srv.URL), wxpay.WithHTTPClient(srv.Client()), wxpay.WithCertPEM(srv.MerchantCertPEM()))
+	if err != nil {
+		panic(err)
+	}
+	refunded := make(chan *wxpay.RefundNotify, 1)
+	backend := httptest.NewServer(c.RefundNotifyHandler(func(_ context.Context, n *wxpay.RefundNotify) error {
+		refunded <- n
+		return nil
+	}))
+	defer backend.Close()
+
+	ctx := context.Background()
+	if _, err := c.UnifiedOrder(ctx, &wxpay.UnifiedOrderRequest{
+		Body: "一杯咖啡", OutTradeNo: "20240501003", TotalFee: 2500, SpbillCreateIP: "203.0.113.7",
+		NotifyURL: "https://shop.example.com/notify", TradeType: wxpay.TradeTypeApp,
+	}); err != nil {
+		panic(err)
+	}
+	if err := srv.PayWith("20240501003", wxpaytest.Payment{SkipNotify: true}); err != nil {
+		panic(err)
+	}
+	if _, err := c.Refund(ctx, &wxpay.RefundRequest{
+		OutTradeNo: "20240501003", OutRefundNo: "R20240501003", TotalFee: 2500, RefundFee: 500, NotifyURL: backend.URL,
+	}); err != nil {
+		panic(err)
+	}
+	q, err := c.RefundQuery(ctx, &wxpay.RefundQueryRequest{OutRefundNo: "R20240501003"})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("before:", q.Refunds[0].RefundStatus)
+
+	if err := srv.CompleteRefund("R20240501003"); err != nil {
+		panic(err)
+	}
+	n := <-refunded
+	fmt.Println("notify:", n.OutRefundNo, n.RefundFee, n.RefundStatus)
+	// Output:
+	// before: PROCESSING
+	// notify: R20240501003 500 SUCCESS
+}
