@@ -41,10 +41,9 @@ func (s *Server) refundApply(c *call) (any, error) {
 // orderGoodsId), oldest first; 700 when there are none. /order/refund,
 // "all after-sale records of an order", answers the same.
 func (s *Server) refundApplyInfo(c *call) (any, error) {
-	orderID := c.p.id("orderId")
-	lineID := c.p.int("orderGoodsId", 0)
-	if c.p.err != nil {
-		return nil, c.p.err
+	orderID, lineID, err := orderLine(c)
+	if err != nil {
+		return nil, err
 	}
 	as, err := s.st.RefundApplies(c.ctx, c.user.ID, orderID, lineID)
 	if err != nil {
@@ -63,13 +62,19 @@ func (s *Server) refundApplyInfo(c *call) (any, error) {
 // refundApplyCancel withdraws the open applications of an order (of one
 // line with orderGoodsId).
 func (s *Server) refundApplyCancel(c *call) (any, error) {
-	orderID := c.p.id("orderId")
-	lineID := c.p.int("orderGoodsId", 0)
-	if c.p.err != nil {
-		return nil, c.p.err
+	orderID, lineID, err := orderLine(c)
+	if err != nil {
+		return nil, err
 	}
-	_, err := s.st.CancelRefund(c.ctx, c.user.ID, orderID, lineID)
+	_, err = s.st.CancelRefund(c.ctx, c.user.ID, orderID, lineID)
 	return nil, err
+}
+
+// orderLine reads the orderId and the optional orderGoodsId (” or 0: the
+// whole order) of the after-sale calls.
+func orderLine(c *call) (orderID, lineID int64, err error) {
+	orderID, lineID = c.p.id("orderId"), c.p.int("orderGoodsId", 0)
+	return orderID, lineID, c.p.err
 }
 
 // refundApplySetBackLogistics records the waybill of returned goods.
