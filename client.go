@@ -332,6 +332,9 @@ func (c *Client) prepare(ctx context.Context, ep endpoint, req Params) (string, 
 	}
 	key := c.apiKey
 	if c.sandbox != nil {
+		if st != SignTypeMD5 {
+			return "", "", nil, fmt.Errorf("wxpay: %s needs %s, and the sandbox signs with MD5 only", ep.path, st)
+		}
 		var err error
 		if key, err = c.sandboxKey(ctx); err != nil {
 			return "", "", nil, err
@@ -454,7 +457,7 @@ func (c *Client) checkResponse(p Params, key string, st SignType) (Params, error
 	if p["result_code"] == "FAIL" {
 		return nil, &Error{
 			ReturnCode: "SUCCESS", ReturnMsg: p["return_msg"], ResultCode: "FAIL",
-			ErrCode: p["err_code"], ErrCodeDes: p["err_code_des"],
+			ErrCode: p["err_code"], ErrCodeDes: p["err_code_des"], Raw: p,
 		}
 	}
 	return p, nil

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/jarcoal/httpmock"
 	"github.com/wxpay-go/wxpay"
 )
@@ -357,8 +358,13 @@ func wantError(t *testing.T, err error, want *wxpay.Error, retryable bool) {
 	if !errors.As(err, &we) {
 		t.Fatalf("error = %v (%T), want *wxpay.Error", err, err)
 	}
-	if diff := cmp.Diff(want, we); diff != "" {
+	if diff := cmp.Diff(want, we, cmpopts.IgnoreFields(wxpay.Error{}, "Raw")); diff != "" {
 		t.Errorf("*Error mismatch (-want +got):\n%s", diff)
+	}
+	// A business failure keeps the verified answer; a return_code failure
+	// is unsigned and keeps nothing.
+	if wantRaw := we.ResultCode == "FAIL"; (we.Raw != nil) != wantRaw || wantRaw && we.Raw["err_code"] != we.ErrCode {
+		t.Errorf("Raw = %v for a %s/%s failure", we.Raw, we.ReturnCode, we.ResultCode)
 	}
 	if we.Retryable() != retryable {
 		t.Errorf("Retryable() = %v, want %v", we.Retryable(), retryable)

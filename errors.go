@@ -17,6 +17,11 @@ type Error struct {
 	ResultCode string // "FAIL" for business failures, "" when ReturnCode is "FAIL"
 	ErrCode    string // e.g. "ORDERPAID", "SYSTEMERROR"
 	ErrCodeDes string
+
+	// Raw is the verified response of a result_code failure, for fields
+	// some calls add to it (reverse's recall, for one); nil for a
+	// return_code failure, which is neither signed nor trusted.
+	Raw Params
 }
 
 func (e *Error) Error() string {

@@ -414,7 +414,7 @@ func (c *Client) reverseCodePay(ctx context.Context, outTradeNo string, policy *
 			err = errRecall
 		}
 		var we *Error
-		if errors.As(err, &we) && !we.Retryable() {
+		if errors.As(err, &we) && !we.Retryable() && we.Raw["recall"] != "Y" {
 			return err // e.g. REVERSE_EXPIRE: repeating will not help
 		}
 		if i >= len(waits) {
