@@ -120,19 +120,11 @@ func resigned(t *testing.T, key string, edit func(wxpay.Params)) []byte {
 
 // badPayNotifies are bodies ParsePayNotify and PayNotifyHandler must
 // refuse, with the error each must produce.
-func badPayNotifies(t *testing.T) []struct {
-	name  string
-	body  []byte
-	check func(*testing.T, error)
-} {
+func badPayNotifies(t *testing.T) []badBody {
 	fixture := string(readNotifyFixture(t, "pay_md5.xml"))
 	set := func(k, v string) func(wxpay.Params) { return func(p wxpay.Params) { p[k] = v } }
 	del := func(k string) func(wxpay.Params) { return func(p wxpay.Params) { delete(p, k) } }
-	return []struct {
-		name  string
-		body  []byte
-		check func(*testing.T, error)
-	}{
+	return []badBody{
 		{"forged sign", []byte(strings.Replace(fixture, "904EAD06927245B7BFA4C3BE63E41759", "904EAD06927245B7BFA4C3BE63E41758", 1)), wantIs(wxpay.ErrInvalidSign)},
 		{"one byte changed", []byte(strings.Replace(fixture, "<total_fee>888<", "<total_fee>889<", 1)), wantIs(wxpay.ErrInvalidSign)},
 		{"field added", []byte(strings.Replace(fixture, "</xml>", "<refund_fee>1</refund_fee></xml>", 1)), wantIs(wxpay.ErrInvalidSign)},
@@ -169,17 +161,28 @@ func badPayNotifies(t *testing.T) []struct {
 	}
 }
 
-func TestParsePayNotifyRejects(t *testing.T) {
-	c := docClient(t)
-	for _, tt := range badPayNotifies(t) {
+// badBody is a notify body a parser must refuse, and the error it must
+// refuse it with.
+type badBody struct {
+	name  string
+	body  []byte
+	check func(*testing.T, error)
+}
+
+func testRejects[T any](t *testing.T, parse func([]byte) (*T, error), bad []badBody) {
+	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := c.ParsePayNotify(tt.body)
+			got, err := parse(tt.body)
 			if got != nil {
 				t.Errorf("accepted: %+v", got)
 			}
 			tt.check(t, err)
 		})
 	}
+}
+
+func TestParsePayNotifyRejects(t *testing.T) {
+	testRejects(t, docClient(t).ParsePayNotify, badPayNotifies(t))
 }
 
 func TestParsePayNotifyOldCouponFields(t *testing.T) {
@@ -268,96 +271,87 @@ type handlerResult struct {
 	calls       int
 }
 
-func serveNotify(t *testing.T, h func(fn func(context.Context) error) http.Handler, method string, body []byte, fnErr error) handlerResult {
-	t.Helper()
-	var calls atomic.Int32
-	handler := h(func(ctx context.Context) error {
-		calls.Add(1)
-		if ctx.Value(ctxKey{}) != "request" {
-			t.Error("callback did not get the request's context")
-		}
-		return fnErr
-	})
-	req := httptest.NewRequest(method, "https://shop.example.com/wxpay/notify", bytes.NewReader(body))
-	req = req.WithContext(context.WithValue(req.Context(), ctxKey{}, "request"))
-	rec := httptest.NewRecorder()
-	handler.ServeHTTP(rec, req)
-	reply, err := wxpay.ParseXML(rec.Body.Bytes())
-	if err != nil {
-		t.Errorf("reply %q is not XML: %v", rec.Body.String(), err)
+// handlerCase is one request to a notify handler, and what fn returns.
+type handlerCase struct {
+	name   string
+	method string
+	body   []byte
+	fnErr  error
+	want   handlerResult
+}
+
+var (
+	handlerSuccess = handlerResult{status: 200, contentType: "text/xml", returnCode: "SUCCESS", body: notifySuccessXML, calls: 1}
+	handlerBadBody = handlerResult{status: 400, contentType: "text/xml", returnCode: "FAIL"}
+)
+
+// testNotifyHandler sends each case, and each bad body, to the handler
+// newHandler returns and compares what it did; a notify that reaches fn
+// must satisfy ok.
+func testNotifyHandler[T any](t *testing.T, newHandler func(func(context.Context, *T) error) http.Handler, cases []handlerCase, bad []badBody, ok func(*T) bool) {
+	fail := func(status, calls int) handlerResult {
+		return handlerResult{status: status, contentType: "text/xml", returnCode: "FAIL", calls: calls}
 	}
-	return handlerResult{
-		status:      rec.Code,
-		contentType: rec.Header().Get("Content-Type"),
-		returnCode:  reply["return_code"],
-		body:        rec.Body.String(),
-		calls:       int(calls.Load()),
+	cases = append(cases,
+		handlerCase{"fn fails", http.MethodPost, cases[0].body, errors.New("database down"), fail(500, 1)},
+		handlerCase{"GET", http.MethodGet, nil, nil, fail(405, 0)},
+		handlerCase{"PUT", http.MethodPut, cases[0].body, nil, fail(405, 0)},
+		handlerCase{"empty", http.MethodPost, nil, nil, fail(400, 0)},
+	)
+	for _, b := range bad {
+		want := fail(400, 0)
+		if b.name == "oversized" {
+			want = fail(413, 0)
+		}
+		cases = append(cases, handlerCase{b.name, http.MethodPost, b.body, nil, want})
+	}
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			var calls atomic.Int32
+			handler := newHandler(func(ctx context.Context, n *T) error {
+				calls.Add(1)
+				if ctx.Value(ctxKey{}) != "request" {
+					t.Error("callback did not get the request's context")
+				}
+				if !ok(n) {
+					t.Errorf("fn got %+v", n)
+				}
+				return tt.fnErr
+			})
+			req := httptest.NewRequest(tt.method, "https://shop.example.com/wxpay/notify", bytes.NewReader(tt.body))
+			req = req.WithContext(context.WithValue(req.Context(), ctxKey{}, "request"))
+			rec := httptest.NewRecorder()
+			handler.ServeHTTP(rec, req)
+			reply, err := wxpay.ParseXML(rec.Body.Bytes())
+			if err != nil {
+				t.Errorf("reply %q is not XML: %v", rec.Body.String(), err)
+			}
+			got := handlerResult{
+				status:      rec.Code,
+				contentType: rec.Header().Get("Content-Type"),
+				returnCode:  reply["return_code"],
+				calls:       int(calls.Load()),
+			}
+			if got.returnCode != "FAIL" { // a FAIL reply's reason is free text
+				got.body = rec.Body.String()
+			}
+			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(handlerResult{})); diff != "" {
+				t.Errorf("handler result (-want +got):\n%s", diff)
+			}
+			if tt.method != http.MethodPost && rec.Header().Get("Allow") != http.MethodPost {
+				t.Errorf("Allow = %q, want POST", rec.Header().Get("Allow"))
+			}
+		})
 	}
 }
 
 func TestPayNotifyHandler(t *testing.T) {
-	c := docClient(t)
-	var got *wxpay.PayNotify
-	handler := func(fn func(context.Context) error) http.Handler {
-		return c.PayNotifyHandler(func(ctx context.Context, n *wxpay.PayNotify) error {
-			got = n
-			return fn(ctx)
-		})
-	}
-	success := handlerResult{status: 200, contentType: "text/xml", returnCode: "SUCCESS", body: notifySuccessXML, calls: 1}
-	fail := func(status, calls int) handlerResult {
-		return handlerResult{status: status, contentType: "text/xml", returnCode: "FAIL", calls: calls}
-	}
-	tests := []struct {
-		name   string
-		method string
-		body   []byte
-		fnErr  error
-		want   handlerResult
-	}{
-		{"valid MD5", http.MethodPost, readNotifyFixture(t, "pay_md5.xml"), nil, success},
-		{"valid HMAC without sign_type", http.MethodPost, readNotifyFixture(t, "pay_hmac.xml"), nil, success},
-		{"result_code FAIL reaches fn", http.MethodPost, readNotifyFixture(t, "pay_result_fail.xml"), nil, success},
-		{"fn fails", http.MethodPost, readNotifyFixture(t, "pay_md5.xml"), errors.New("database down"), fail(500, 1)},
-		{"GET", http.MethodGet, nil, nil, fail(405, 0)},
-		{"PUT", http.MethodPut, readNotifyFixture(t, "pay_md5.xml"), nil, fail(405, 0)},
-		{"empty", http.MethodPost, nil, nil, fail(400, 0)},
-	}
-	for _, bad := range badPayNotifies(t) {
-		want := fail(400, 0)
-		if strings.HasPrefix(bad.name, "oversized") {
-			want = fail(413, 0)
-		}
-		tests = append(tests, struct {
-			name   string
-			method string
-			body   []byte
-			fnErr  error
-			want   handlerResult
-		}{bad.name, http.MethodPost, bad.body, nil, want})
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got = nil
-			res := serveNotify(t, handler, tt.method, tt.body, tt.fnErr)
-			if tt.want.returnCode == "FAIL" {
-				res.body = "" // the reason is free text
-			}
-			if diff := cmp.Diff(tt.want, res, cmp.AllowUnexported(handlerResult{})); diff != "" {
-				t.Errorf("handler result (-want +got):\n%s", diff)
-			}
-			if tt.want.calls > 0 && (got == nil || got.OutTradeNo != "1409811653") {
-				t.Errorf("fn got %+v", got)
-			}
-		})
-	}
-	t.Run("Allow header", func(t *testing.T) {
-		rec := httptest.NewRecorder()
-		handler(func(context.Context) error { return nil }).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
-		if a := rec.Header().Get("Allow"); a != http.MethodPost {
-			t.Errorf("Allow = %q, want POST", a)
-		}
-	})
+	testNotifyHandler(t, docClient(t).PayNotifyHandler, []handlerCase{
+		{"valid MD5", http.MethodPost, readNotifyFixture(t, "pay_md5.xml"), nil, handlerSuccess},
+		{"valid HMAC without sign_type", http.MethodPost, readNotifyFixture(t, "pay_hmac.xml"), nil, handlerSuccess},
+		{"result_code FAIL reaches fn", http.MethodPost, readNotifyFixture(t, "pay_result_fail.xml"), nil, handlerSuccess},
+		{"a refund notify", http.MethodPost, readNotifyFixture(t, "refund_a9.xml"), nil, handlerBadBody},
+	}, badPayNotifies(t), func(n *wxpay.PayNotify) bool { return n.OutTradeNo == "1409811653" })
 }
 
 func TestNotifyHandlerNilCallback(t *testing.T) {
@@ -520,11 +514,7 @@ func TestParseRefundNotifyKeepsRaw(t *testing.T) {
 }
 
 // badRefundNotifies are bodies ParseRefundNotify must refuse.
-func badRefundNotifies(t *testing.T) []struct {
-	name  string
-	body  []byte
-	check func(*testing.T, error)
-} {
+func badRefundNotifies(t *testing.T) []badBody {
 	plain := []byte(a9Plain)
 	withPad := func(last ...byte) func([]byte) []byte {
 		return func(b []byte) []byte {
@@ -546,12 +536,7 @@ func badRefundNotifies(t *testing.T) []struct {
 			t.Errorf("error = %v: bad padding taken for plaintext", err)
 		}
 	}
-	type tc = struct {
-		name  string
-		body  []byte
-		check func(*testing.T, error)
-	}
-	return []tc{
+	return []badBody{
 		{"wrong key", refundNotifyXML(encryptReqInfo(t, "00000000000000000000000000000000", plain, nil)), decrypt},
 		{"pad byte 0", refundNotifyXML(encryptReqInfo(t, docAPIKey, plain, withPad(0))), badPad},
 		{"pad byte 17", refundNotifyXML(encryptReqInfo(t, docAPIKey, plain, withPad(17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17))), badPad},
@@ -592,66 +577,14 @@ func badRefundNotifies(t *testing.T) []struct {
 }
 
 func TestParseRefundNotifyRejects(t *testing.T) {
-	c := docClient(t)
-	for _, tt := range badRefundNotifies(t) {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := c.ParseRefundNotify(tt.body)
-			if got != nil {
-				t.Errorf("accepted: %+v", got)
-			}
-			tt.check(t, err)
-		})
-	}
+	testRejects(t, docClient(t).ParseRefundNotify, badRefundNotifies(t))
 }
 
 func TestRefundNotifyHandler(t *testing.T) {
-	c := docClient(t)
-	var got *wxpay.RefundNotify
-	handler := func(fn func(context.Context) error) http.Handler {
-		return c.RefundNotifyHandler(func(ctx context.Context, n *wxpay.RefundNotify) error {
-			got = n
-			return fn(ctx)
-		})
-	}
-	type tc struct {
-		name   string
-		method string
-		body   []byte
-		fnErr  error
-		want   handlerResult
-	}
-	success := handlerResult{status: 200, contentType: "text/xml", returnCode: "SUCCESS", body: notifySuccessXML, calls: 1}
-	fail := func(status, calls int) handlerResult {
-		return handlerResult{status: status, contentType: "text/xml", returnCode: "FAIL", calls: calls}
-	}
-	tests := []tc{
-		{"valid", http.MethodPost, readNotifyFixture(t, "refund_a9.xml"), nil, success},
-		{"fn fails", http.MethodPost, readNotifyFixture(t, "refund_a9.xml"), errors.New("database down"), fail(500, 1)},
-		{"GET", http.MethodGet, nil, nil, fail(405, 0)},
-		{"a pay notify", http.MethodPost, readNotifyFixture(t, "pay_md5.xml"), nil, fail(400, 0)},
-	}
-	for _, bad := range badRefundNotifies(t) {
-		want := fail(400, 0)
-		if bad.name == "oversized" {
-			want = fail(413, 0)
-		}
-		tests = append(tests, tc{bad.name, http.MethodPost, bad.body, nil, want})
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got = nil
-			res := serveNotify(t, handler, tt.method, tt.body, tt.fnErr)
-			if tt.want.returnCode == "FAIL" {
-				res.body = ""
-			}
-			if diff := cmp.Diff(tt.want, res, cmp.AllowUnexported(handlerResult{})); diff != "" {
-				t.Errorf("handler result (-want +got):\n%s", diff)
-			}
-			if tt.want.calls > 0 && (got == nil || got.OutRefundNo != "R001") {
-				t.Errorf("fn got %+v", got)
-			}
-		})
-	}
+	testNotifyHandler(t, docClient(t).RefundNotifyHandler, []handlerCase{
+		{"valid", http.MethodPost, readNotifyFixture(t, "refund_a9.xml"), nil, handlerSuccess},
+		{"a pay notify", http.MethodPost, readNotifyFixture(t, "pay_md5.xml"), nil, handlerBadBody},
+	}, badRefundNotifies(t), func(n *wxpay.RefundNotify) bool { return n.OutRefundNo == "R001" })
 }
 
 func ExampleClient_PayNotifyHandler() {
