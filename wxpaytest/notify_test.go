@@ -3,6 +3,7 @@ package wxpaytest_test
 import (
 	"context"
 	"net/http"
+	"runtime"
 	"testing"
 	"time"
 
@@ -116,6 +117,7 @@ func TestNotifySchedule(t *testing.T) {
 func TestCloseStopsDeliveries(t *testing.T) {
 	m := &merchant{reply: func(int) (int, string) { return fail() }}
 	ms := httptestServer(t, m)
+	before := runtime.NumGoroutine()
 	srv := wxpaytest.NewServer(appID, mchID, apiKey, wxpaytest.WithNotifyDelays(time.Hour))
 	payWithNotify(t, srv, "Z0000001", ms.URL+"/notify")
 	deadline := time.Now().Add(5 * time.Second)
@@ -136,6 +138,16 @@ func TestCloseStopsDeliveries(t *testing.T) {
 	srv.Close() // twice is harmless
 	if n := len(m.received()); n != 1 {
 		t.Fatalf("%d notifies received, want 1", n)
+	}
+	// The server's goroutines are gone: its listener, connections and
+	// deliveries. The merchant's side may keep a connection a moment.
+	ms.CloseClientConnections()
+	for deadline := time.Now().Add(5 * time.Second); runtime.NumGoroutine() > before; {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("%d goroutines after Close, %d before:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
