@@ -61,7 +61,7 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 	if [ "$(id -u)" = 0 ]; then
 		say "installing Node.js from Debian's packages"
 		export DEBIAN_FRONTEND=noninteractive
-		timeout 300 apt-get install -y nodejs npm || { timeout 300 apt-get update && timeout 300 apt-get install -y nodejs npm; }
+		timeout 180 apt-get install -y nodejs npm || { timeout 120 apt-get update && timeout 180 apt-get install -y nodejs npm; }
 	fi
 fi
 node_major=$(node -e 'console.log(process.versions.node.split(".")[0])' 2>/dev/null || echo 0)
@@ -92,9 +92,11 @@ start_postgres() {
 	if [ -z "$PG_BIN" ] && [ "$(id -u)" = 0 ]; then
 		say "installing PostgreSQL from Debian's packages"
 		export DEBIAN_FRONTEND=noninteractive
-		if ! timeout 300 apt-get install -y postgresql >"$WORK/apt.log" 2>&1; then
-			timeout 300 apt-get update >>"$WORK/apt.log" 2>&1 || true
-			timeout 300 apt-get install -y postgresql >>"$WORK/apt.log" 2>&1 || { tail -5 "$WORK/apt.log"; return 1; }
+		# Without package lists (a fresh machine) the first try fails at
+		# once; apt-get update and try again.
+		if ! timeout 180 apt-get install -y postgresql >"$WORK/apt.log" 2>&1; then
+			timeout 120 apt-get update >>"$WORK/apt.log" 2>&1 || true
+			timeout 180 apt-get install -y postgresql >>"$WORK/apt.log" 2>&1 || { tail -5 "$WORK/apt.log"; return 1; }
 		fi
 		PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
 	fi
@@ -159,12 +161,12 @@ done
 # ---------------------------------------------------------------- Node e2e
 say "installing apifm-wxapi@$APIFM_VERSION from npm"
 cp e2e/package.json e2e/shop.test.js "$WORK/e2e/"
-(cd "$WORK/e2e" && run timeout 300 npm install --no-audit --no-fund --no-package-lock --loglevel=error)
+(cd "$WORK/e2e" && run timeout 180 npm install --no-audit --no-fund --no-package-lock --loglevel=error)
 
 say "end-to-end test with the real apifm-wxapi client"
 e2e_rc=0
 (cd "$WORK/e2e" && SHOP_URL="$SHOP_URL" SHOP_ADMIN_TOKEN="$ADMIN_TOKEN" SHOP_PIDFILE="$WORK/shop.pid" \
-	run timeout 300 node --test --test-reporter=spec shop.test.js) || e2e_rc=$?
+	run timeout 180 node --test --test-reporter=spec shop.test.js) || e2e_rc=$?
 if grep -q "panic" "$WORK/shop.log"; then
 	echo "the shop panicked:" >&2
 	grep -A20 panic "$WORK/shop.log" >&2
@@ -184,7 +186,7 @@ run go vet ./...
 unformatted=$(gofmt -l .)
 [ -z "$unformatted" ] || { echo "gofmt needed: $unformatted" >&2; exit 1; }
 go_rc=0
-SHOP_TEST_POSTGRES_DSN="$PG_DSN" run timeout 600 go test -count=1 ./... || go_rc=$?
+SHOP_TEST_POSTGRES_DSN="$PG_DSN" run timeout 300 go test -count=1 ./... || go_rc=$?
 
 say "summary: e2e exit $e2e_rc, go test exit $go_rc, postgres: $PG_STATE"
 [ "$e2e_rc" = 0 ] && [ "$go_rc" = 0 ]
