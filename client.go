@@ -263,6 +263,10 @@ func (c *Client) exchange(ctx context.Context, ep endpoint, req Params, handle f
 	base := c.baseURL
 	resigned := false
 	for n := 1; ; n++ {
+		// A RoundTripper need not look at the context before it answers.
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("wxpay: %w", err)
+		}
 		key, st, body, err := c.prepare(ctx, ep, req)
 		if err != nil {
 			return err

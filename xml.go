@@ -2,6 +2,7 @@ package wxpay
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -351,6 +352,10 @@ func namedEntity(s string) (string, int) {
 // rewrites) and, outside CDATA, no '>' (which keeps "]]>" out of reach).
 func plainText(t string, cdata bool) bool {
 	for i := 0; i < len(t); {
+		if i+8 <= len(t) && printableASCII8(t[i:i+8], cdata) {
+			i += 8
+			continue
+		}
 		c := t[i]
 		if c < utf8.RuneSelf {
 			if c < 0x20 && c != '\t' && c != '\n' || c == '>' && !cdata {
@@ -366,6 +371,20 @@ func plainText(t string, cdata bool) bool {
 		i += w
 	}
 	return true
+}
+
+// printableASCII8 reports whether the 8 bytes of s are all in 0x20..0x7f
+// and, outside CDATA, none is '>': the common case, checked a word at a
+// time with the usual SWAR tricks.
+func printableASCII8(s string, cdata bool) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	w := binary.LittleEndian.Uint64([]byte(s[:8]))
+	bad := w&highs | (w-0x20*ones)&^w&highs // a byte >= 0x80 or < 0x20
+	if !cdata {
+		g := w ^ '>'*ones
+		bad |= (g - ones) &^ g & highs // a '>'
+	}
+	return bad == 0
 }
 
 // plainDeclaration reports whether d, the inside of "<?" … "?>", is an XML
