@@ -208,6 +208,21 @@ func (c *Client) call(ctx context.Context, ep endpoint, req Params) (Params, err
 	return out, err
 }
 
+// send is what a typed endpoint method does: validate its request into
+// wire fields, run the pipeline, type the verified answer.
+func send[R any](ctx context.Context, c *Client, ep endpoint, params func() (Params, error), answer func(Params) (R, error)) (R, error) {
+	var zero R
+	req, err := params()
+	if err != nil {
+		return zero, err
+	}
+	p, err := c.call(ctx, ep, req)
+	if err != nil {
+		return zero, err
+	}
+	return answer(p)
+}
+
 // open is call for the endpoints whose success answer is not an XML
 // message but a file (downloadbill, downloadfundflow): it returns the
 // body for the caller to stream and close. An XML answer is WeChat's

@@ -103,15 +103,7 @@ func newOrderQueryResponse(p Params) (*OrderQueryResponse, error) {
 // resp.TradeState is TradeStateSuccess; an order WeChat does not know is
 // an *Error with ErrCode "ORDERNOTEXIST".
 func (c *Client) OrderQuery(ctx context.Context, r *OrderQueryRequest) (*OrderQueryResponse, error) {
-	req, err := r.params()
-	if err != nil {
-		return nil, err
-	}
-	p, err := c.call(ctx, endpoint{path: "/pay/orderquery", retry: true}, req)
-	if err != nil {
-		return nil, err
-	}
-	return newOrderQueryResponse(p)
+	return send(ctx, c, endpoint{path: "/pay/orderquery", retry: true}, r.params, newOrderQueryResponse)
 }
 
 // CloseOrder closes the unpaid order outTradeNo, so that it can no longer

@@ -165,15 +165,7 @@ func parseCouponRefunds(p Params, n string) ([]CouponRefund, error) {
 // timeout or an *Error whose Retryable reports true, send the same request
 // again: the same OutRefundNo never refunds twice.
 func (c *Client) Refund(ctx context.Context, r *RefundRequest) (*RefundResponse, error) {
-	req, err := r.params()
-	if err != nil {
-		return nil, err
-	}
-	p, err := c.call(ctx, endpoint{path: "/secapi/pay/refund", cert: true, retry: true}, req)
-	if err != nil {
-		return nil, err
-	}
-	return newRefundResponse(p)
+	return send(ctx, c, endpoint{path: "/secapi/pay/refund", cert: true, retry: true}, r.params, newRefundResponse)
 }
 
 // RefundQueryRequest names what to list the refunds of: one refund, by
@@ -304,13 +296,5 @@ func newRefundInfo(p Params, n string) (RefundInfo, error) {
 // refund to the payer's balance usually succeeds within 20 minutes; to a
 // bank card, query again after 3 working days.
 func (c *Client) RefundQuery(ctx context.Context, r *RefundQueryRequest) (*RefundQueryResponse, error) {
-	req, err := r.params()
-	if err != nil {
-		return nil, err
-	}
-	p, err := c.call(ctx, endpoint{path: "/pay/refundquery", retry: true}, req)
-	if err != nil {
-		return nil, err
-	}
-	return newRefundQueryResponse(p)
+	return send(ctx, c, endpoint{path: "/pay/refundquery", retry: true}, r.params, newRefundQueryResponse)
 }

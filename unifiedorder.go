@@ -78,18 +78,14 @@ type UnifiedOrderResponse struct {
 // sent. WeChat's refusals are *Error values; SYSTEMERROR is worth
 // retrying with the same r.
 func (c *Client) UnifiedOrder(ctx context.Context, r *UnifiedOrderRequest) (*UnifiedOrderResponse, error) {
-	req, err := r.params()
-	if err != nil {
-		return nil, err
+	params := func() (Params, error) {
+		req, err := r.params()
+		if _, ok := req["sub_openid"]; ok && c.subAppID == "" {
+			return nil, &ValidationError{Field: "sub_openid", Reason: "needs a client in sub-merchant mode with a sub_appid (WithSubMerchant)"}
+		}
+		return req, err
 	}
-	if _, ok := req["sub_openid"]; ok && c.subAppID == "" {
-		return nil, &ValidationError{Field: "sub_openid", Reason: "needs a client in sub-merchant mode with a sub_appid (WithSubMerchant)"}
-	}
-	p, err := c.call(ctx, endpoint{path: "/pay/unifiedorder", retry: true}, req)
-	if err != nil {
-		return nil, err
-	}
-	return newUnifiedOrderResponse(p)
+	return send(ctx, c, endpoint{path: "/pay/unifiedorder", retry: true}, params, newUnifiedOrderResponse)
 }
 
 func newUnifiedOrderResponse(p Params) (*UnifiedOrderResponse, error) {
