@@ -109,7 +109,8 @@ start_postgres() {
 	fi
 	local port
 	port=$(free_port)
-	run as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U postgres -A trust --no-locale -E UTF8 --no-sync >"$WORK/pg-initdb.log" 2>&1 ||
+	echo "+ as_pg $PG_BIN/initdb -D $PG_DATA -U postgres -A trust --no-locale -E UTF8 --no-sync"
+	as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U postgres -A trust --no-locale -E UTF8 --no-sync >"$WORK/pg-initdb.log" 2>&1 ||
 		{ tail -20 "$WORK/pg-initdb.log"; return 1; }
 	run as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$WORK/pg/server.log" -w -t 60 \
 		-o "-c listen_addresses=127.0.0.1 -p $port -k $WORK/pg -c fsync=off -c synchronous_commit=off -c max_connections=200" start ||

@@ -43,6 +43,7 @@ type apiError struct {
 	status int // HTTP status on the admin API; 0 derives it from code
 }
 
+// Error implements error.
 func (e *apiError) Error() string { return e.msg }
 
 func errorf(code int, format string, args ...any) error {

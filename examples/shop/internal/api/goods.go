@@ -74,12 +74,17 @@ func (s *Server) goodsListV2(c *call) (any, error) {
 	return map[string]any{"result": gs, "totalRow": total, "totalPage": pages}, nil
 }
 
-func (s *Server) goodsDetail(c *call) (any, error) {
-	id := c.p.id("id")
+// goodsOf reads the goods named by the parameter param.
+func (s *Server) goodsOf(c *call, param string) (*store.GoodsDetail, error) {
+	id := c.p.id(param)
 	if c.p.err != nil {
 		return nil, c.p.err
 	}
-	d, err := s.st.GoodsDetail(c.ctx, id)
+	return s.st.GoodsDetail(c.ctx, id)
+}
+
+func (s *Server) goodsDetail(c *call) (any, error) {
+	d, err := s.goodsOf(c, "id")
 	if err != nil {
 		return nil, err
 	}
@@ -136,11 +141,7 @@ func (s *Server) goodsDetail(c *call) (any, error) {
 
 // goodsPrice prices one SKU.
 func (s *Server) goodsPrice(c *call) (any, error) {
-	id := c.p.id("goodsId")
-	if c.p.err != nil {
-		return nil, c.p.err
-	}
-	d, err := s.st.GoodsDetail(c.ctx, id)
+	d, err := s.goodsOf(c, "goodsId")
 	if err != nil {
 		return nil, err
 	}

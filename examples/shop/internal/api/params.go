@@ -142,6 +142,7 @@ func (p *params) page(defSize int64) (page, size int) {
 // ("number": 2 or "number": "2").
 type flexInt int64
 
+// UnmarshalJSON implements json.Unmarshaler.
 func (f *flexInt) UnmarshalJSON(b []byte) error {
 	s := strings.Trim(string(b), `"`)
 	if s == "" || s == "null" {
@@ -160,6 +161,7 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 // ("id": 77 or "id": "77,88").
 type flexString string
 
+// UnmarshalJSON implements json.Unmarshaler.
 func (f *flexString) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err == nil {

@@ -29,6 +29,7 @@ type Error struct {
 	Shortfall money.Fen // what the balance lacks, for BalanceTooLow
 }
 
+// Error returns the message.
 func (e *Error) Error() string { return e.Msg }
 
 func fail(k Kind, format string, args ...any) error {

@@ -189,17 +189,12 @@ func (s *Store) PayOrders(ctx context.Context, userID int64, ids []int64) error 
 		return fail(Invalid, "缺少订单号 (orderId is empty)")
 	}
 	return s.tx(ctx, func(q q) error {
-		var orders []*Order
+		orders, err := s.payableOrders(q, userID, ids, true)
+		if err != nil {
+			return err
+		}
 		var total money.Fen
-		for _, id := range ids {
-			o, err := s.order(q, userID, id, true)
-			if err != nil {
-				return err
-			}
-			if err := payable(o); err != nil {
-				return err
-			}
-			orders = append(orders, o)
+		for _, o := range orders {
 			total += o.AmountReal
 		}
 		var balance money.Fen
@@ -217,6 +212,23 @@ func (s *Store) PayOrders(ctx context.Context, userID int64, ids []int64) error 
 		}
 		return nil
 	})
+}
+
+// payableOrders reads the buyer's orders ids, failing unless each can be
+// paid; lock locks them for the transaction.
+func (s *Store) payableOrders(q q, userID int64, ids []int64, lock bool) ([]*Order, error) {
+	orders := make([]*Order, 0, len(ids))
+	for _, id := range ids {
+		o, err := s.order(q, userID, id, lock)
+		if err != nil {
+			return nil, err
+		}
+		if err := payable(o); err != nil {
+			return nil, err
+		}
+		orders = append(orders, o)
+	}
+	return orders, nil
 }
 
 // payable fails unless o can be paid.

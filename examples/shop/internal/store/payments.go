@@ -62,15 +62,11 @@ func (s *Store) CreateWxPayment(ctx context.Context, userID int64, amount money.
 	orderIDs = uniqueSorted(orderIDs)
 	var p *WxPayment
 	err := s.tx(ctx, func(q q) error {
+		if _, err := s.payableOrders(q, userID, orderIDs, false); err != nil {
+			return err
+		}
 		ids := make([]string, len(orderIDs))
 		for i, id := range orderIDs {
-			o, err := s.order(q, userID, id, false)
-			if err != nil {
-				return err
-			}
-			if err := payable(o); err != nil {
-				return err
-			}
 			ids[i] = strconv.FormatInt(id, 10)
 		}
 		outTradeNo := "W" + s.now().In(beijing).Format("20060102150405") + randomDigits(10)
