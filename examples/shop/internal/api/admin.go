@@ -115,6 +115,17 @@ func (s *Server) adminShip(r *http.Request, p *params) (any, error) {
 	return adminOrder{orderView: viewOrder(o), Goods: s.viewLines(o), Logistics: viewLogistics(o)}, nil
 }
 
+// refundAmounts is where an approved application's money goes, for the
+// merchant.
+type refundAmounts struct {
+	OutRefundNo   string    `json:"outRefundNo,omitempty"`
+	WxOutTradeNo  string    `json:"wxOutTradeNo,omitempty"`
+	WxAmount      money.Fen `json:"wxAmount"`
+	BalanceAmount money.Fen `json:"balanceAmount"`
+	RefundID      string    `json:"refundId,omitempty"`
+	RefundStatus  string    `json:"refundStatus,omitempty"`
+}
+
 // adminApply is an after-sale application as the merchant sees it.
 type adminApply struct {
 	applyView

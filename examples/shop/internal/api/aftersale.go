@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"strings"
 
-	"github.com/wxpay-go/wxpay/examples/shop/internal/money"
 	"github.com/wxpay-go/wxpay/examples/shop/internal/store"
 )
 
@@ -88,15 +87,4 @@ func (s *Server) refundApplySetBackLogistics(c *call) (any, error) {
 		return nil, c.p.err
 	}
 	return nil, s.st.SetBackLogistics(c.ctx, c.user.ID, orderID, applyID, string(content))
-}
-
-// refundAmounts is where an approved application's money goes, for the
-// merchant.
-type refundAmounts struct {
-	OutRefundNo   string    `json:"outRefundNo,omitempty"`
-	WxOutTradeNo  string    `json:"wxOutTradeNo,omitempty"`
-	WxAmount      money.Fen `json:"wxAmount"`
-	BalanceAmount money.Fen `json:"balanceAmount"`
-	RefundID      string    `json:"refundId,omitempty"`
-	RefundStatus  string    `json:"refundStatus,omitempty"`
 }
