@@ -135,14 +135,13 @@ func appendSign(dst []byte, p Params, apiKey string, t SignType) ([]byte, error)
 		sum := md5.Sum(buf)
 		return appendUpperHex(dst, sum[:]), nil
 	}
-	var sum [sha256.Size]byte
 	h := hmacPool(apiKey)
 	m := h.Get().(hash.Hash)
 	m.Reset()
 	m.Write(buf)
-	m.Sum(sum[:0])
+	sum := m.Sum(s.sum[:0]) // into s, so that the sum does not escape to the heap
 	h.Put(m)
-	return appendUpperHex(dst, sum[:]), nil
+	return appendUpperHex(dst, sum), nil
 }
 
 // scratch is the reusable working memory of signing and encoding.
@@ -150,6 +149,7 @@ type scratch struct {
 	fields []field
 	order  []fieldOrder // fields, sorted; free of pointers, so sorting it costs no GC write barriers
 	buf    []byte
+	sum    [sha256.Size]byte
 }
 
 var scratchPool = sync.Pool{New: func() any {
@@ -235,8 +235,21 @@ var (
 	maxHMACKeys = int32(256)
 )
 
+// lastHMAC remembers the most recent key's pool: a process nearly always
+// signs with one key, and comparing it is cheaper than hashing it.
+var lastHMAC atomic.Pointer[hmacEntry]
+
+type hmacEntry struct {
+	key  string
+	pool *sync.Pool
+}
+
 func hmacPool(key string) *sync.Pool {
+	if e := lastHMAC.Load(); e != nil && e.key == key {
+		return e.pool
+	}
 	if p, ok := hmacPools.Load(key); ok {
+		lastHMAC.Store(&hmacEntry{key, p.(*sync.Pool)})
 		return p.(*sync.Pool)
 	}
 	p := &sync.Pool{New: func() any { return hmac.New(sha256.New, []byte(key)) }}
