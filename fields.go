@@ -99,11 +99,12 @@ func indexed[T any](p Params, countField, prefix string, probe []string, item fu
 		n = len(p)
 	}
 	var out []T
+	var buf [24]byte
 	for i := 0; i < n; i++ {
-		suffix := prefix + "_" + strconv.Itoa(i)
+		suffix := strconv.AppendInt(append(append(buf[:0], prefix...), '_'), int64(i), 10)
 		present := false
 		for _, f := range probe {
-			if _, ok := p[f+suffix]; ok {
+			if _, ok := p[f+string(suffix)]; ok {
 				present = true
 				break
 			}
@@ -114,9 +115,12 @@ func indexed[T any](p Params, countField, prefix string, probe []string, item fu
 			}
 			continue
 		}
-		v, err := item(suffix)
+		v, err := item(string(suffix))
 		if err != nil {
 			return nil, err
+		}
+		if out == nil {
+			out = make([]T, 0, n-i)
 		}
 		out = append(out, v)
 	}

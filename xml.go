@@ -228,8 +228,9 @@ func scanFlat(s string) (Params, bool) {
 		return nil, false
 	}
 	i++
-	// Two or three '<' a field: a cheap size hint that never undershoots much.
-	p := make(Params, strings.Count(s, "<")/2)
+	// One '/' per end tag, the root's included, plus the few in values: a
+	// size hint that is cheap to count and seldom a field or two too large.
+	p := make(Params, strings.Count(s, "/")-1)
 	for {
 		i = skipSpace(s, i)
 		if i+1 >= len(s) || s[i] != '<' {
@@ -251,23 +252,27 @@ func scanFlat(s string) (Params, bool) {
 			return nil, false
 		}
 		j = skipSpace(s, j)
-		if _, dup := p[key]; dup || j >= len(s) {
+		if j >= len(s) {
 			return nil, false
 		}
-		if strings.HasPrefix(s[j:], "/>") {
-			p[key] = ""
+		var val string
+		switch {
+		case strings.HasPrefix(s[j:], "/>"):
 			i = j + 2
-			continue
-		}
-		if s[j] != '>' {
+		case s[j] == '>':
+			var ok bool
+			if val, i, ok = scanValue(s, j+1, key); !ok {
+				return nil, false
+			}
+		default:
 			return nil, false
 		}
-		val, k, ok := scanValue(s, j+1, key)
-		if !ok {
+		// A repeated field leaves the count unchanged: cheaper to see than
+		// a lookup before each insert.
+		n := len(p)
+		if p[key] = val; len(p) == n {
 			return nil, false
 		}
-		p[key] = val
-		i = k
 	}
 }
 
