@@ -51,9 +51,8 @@ type billRow struct {
 }
 
 func (s *Server) downloadBill(p wxpay.Params) answer {
-	date := p["bill_date"]
-	if _, err := time.ParseInLocation("20060102", date, wxpay.Beijing); err != nil || len(date) != 8 {
-		return reject("invalid bill_date")
+	if ans, ok := checkBillRequest(p); !ok {
+		return ans
 	}
 	typ := p["bill_type"]
 	if typ == "" {
@@ -63,15 +62,32 @@ func (s *Server) downloadBill(p wxpay.Params) answer {
 	if !ok {
 		return reject("invalid bill_type")
 	}
-	if t := p["tar_type"]; t != "" && t != "GZIP" {
-		return reject("invalid tar_type")
-	}
-	rows := s.billRows(date, typ)
+	rows := s.billRows(p["bill_date"], typ, p["sub_mch_id"])
 	if len(rows) == 0 {
 		// Normal on a day without trades; WeChat's docs print "NO".
-		return answer{returnMsg: "No Bill Exist", billCode: "20002"}
+		return noBill
 	}
-	body := renderBill(header, rows)
+	return billFile(p, renderBill(header, rows))
+}
+
+// noBill is the answer for a day without anything to list.
+var noBill = answer{returnMsg: "No Bill Exist", billCode: "20002"}
+
+// checkBillRequest checks what the bill downloads share: bill_date and
+// tar_type.
+func checkBillRequest(p wxpay.Params) (answer, bool) {
+	date := p["bill_date"]
+	if _, err := time.ParseInLocation("20060102", date, wxpay.Beijing); err != nil || len(date) != 8 {
+		return reject("invalid bill_date"), false
+	}
+	if t := p["tar_type"]; t != "" && t != "GZIP" {
+		return reject("invalid tar_type"), false
+	}
+	return answer{}, true
+}
+
+// billFile answers with a bill, gzipped when the request asks for it.
+func billFile(p wxpay.Params, body []byte) answer {
 	if p["tar_type"] == "GZIP" {
 		var buf bytes.Buffer
 		zw := gzip.NewWriter(&buf)
@@ -82,24 +98,30 @@ func (s *Server) downloadBill(p wxpay.Params) answer {
 	return answer{file: body}
 }
 
-// billRows lists the day's events: payments by their time_end, and
-// refunds by the time they succeeded (refunds still PROCESSING or failed
-// are in no bill). The payment of a refunded order stays a SUCCESS row.
-func (s *Server) billRows(date, typ string) []billRow {
-	onDate := func(t time.Time) bool { return !t.IsZero() && t.In(wxpay.Beijing).Format("20060102") == date }
+// onDate reports whether t is on the Beijing day date (yyyyMMdd).
+func onDate(t time.Time, date string) bool {
+	return !t.IsZero() && t.In(wxpay.Beijing).Format("20060102") == date
+}
+
+// billRows lists the day's events of the sub-merchant sub (all, when
+// ""): payments by their time_end, and refunds by the time they
+// succeeded (refunds still PROCESSING or failed are in no bill). The
+// payment of a refunded order stays a SUCCESS row; a reversed order is in
+// no bill.
+func (s *Server) billRows(date, typ, sub string) []billRow {
 	var rows []billRow
 	for _, o := range s.st.orders {
-		if o.transactionID == "" {
+		if o.transactionID == "" || o.state == wxpay.TradeStateRevoked || sub != "" && o.req["sub_mch_id"] != sub {
 			continue
 		}
-		if (typ == "ALL" || typ == "SUCCESS") && onDate(o.pay.TimeEnd) {
+		if (typ == "ALL" || typ == "SUCCESS") && onDate(o.pay.TimeEnd, date) {
 			rows = append(rows, s.paymentRow(o))
 		}
 		if typ == "SUCCESS" {
 			continue
 		}
 		for _, rf := range o.refunds {
-			if rf.status == wxpay.RefundStatusSuccess && onDate(rf.succeeded) &&
+			if rf.status == wxpay.RefundStatusSuccess && onDate(rf.succeeded, date) &&
 				(typ != "RECHARGE_REFUND" || rf.account == refundAccountRecharge) {
 				rows = append(rows, s.refundRow(rf))
 			}
@@ -118,7 +140,7 @@ func (s *Server) billRows(date, typ string) []billRow {
 func (s *Server) baseRow(o *order, at time.Time, state string) map[string]string {
 	return map[string]string{
 		"交易时间": at.In(wxpay.Beijing).Format("2006-01-02 15:04:05"), "公众账号ID": s.appID, "商户号": s.mchID,
-		"特约商户号": "0", "设备号": o.req["device_info"], "微信订单号": o.transactionID, "商户订单号": o.req["out_trade_no"],
+		"特约商户号": o.subMchColumn(), "设备号": o.req["device_info"], "微信订单号": o.transactionID, "商户订单号": o.req["out_trade_no"],
 		"用户标识": o.pay.OpenID, "交易类型": o.req["trade_type"], "交易状态": state, "付款银行": o.pay.BankType,
 		"货币种类": o.feeType(), "商品名称": o.req["body"], "商户数据包": o.req["attach"], "费率": "0.60%", "费率备注": "",
 	}
@@ -160,22 +182,17 @@ func (s *Server) refundRow(rf *refund) billRow {
 	return r
 }
 
-// renderBill writes the bill as WeChat does: a byte-order mark, the
-// header, one line per row with every value prefixed by a backtick, the
-// summary header and the summary row; lines end in CRLF.
+// renderBill writes a trade bill: its rows, then the summary of their
+// amounts.
 func renderBill(header []string, rows []billRow) []byte {
-	var b strings.Builder
-	b.WriteString("\ufeff")
-	b.WriteString(strings.Join(header, ","))
-	b.WriteString("\r\n")
+	lines := make([][]string, len(rows))
 	var sum billRow
-	for _, r := range rows {
+	for i, r := range rows {
 		vals := make([]string, len(header))
-		for i, h := range header {
-			// A line break inside a value would end the row.
-			vals[i] = lineBreaks.Replace(r.cols[h])
+		for j, h := range header {
+			vals[j] = r.cols[h]
 		}
-		writeBillLine(&b, vals)
+		lines[i] = vals
 		sum.settle += r.settle
 		sum.refund += r.refund
 		sum.recharge += r.recharge
@@ -183,12 +200,27 @@ func renderBill(header []string, rows []billRow) []byte {
 		sum.total += r.total
 		sum.requested += r.requested
 	}
-	b.WriteString(billSummaryHeader)
-	b.WriteString("\r\n")
-	writeBillLine(&b, []string{
+	return renderTable(header, lines, billSummaryHeader, []string{
 		strconv.Itoa(len(rows)), yuan(sum.settle), yuan(sum.refund), yuan(sum.recharge),
 		feeYuan(sum.fee), yuan(sum.total), yuan(sum.requested),
 	})
+}
+
+// renderTable writes a bill file as WeChat does, trade bills and fund
+// flows alike: a byte-order mark, the header, one line per row with every
+// value prefixed by a backtick, the summary header and the summary row;
+// lines end in CRLF.
+func renderTable(header []string, rows [][]string, sumHeader string, sum []string) []byte {
+	var b strings.Builder
+	b.WriteString("\ufeff")
+	b.WriteString(strings.Join(header, ","))
+	b.WriteString("\r\n")
+	for _, r := range rows {
+		writeBillLine(&b, r)
+	}
+	b.WriteString(sumHeader)
+	b.WriteString("\r\n")
+	writeBillLine(&b, sum)
 	return []byte(b.String())
 }
 
@@ -198,7 +230,8 @@ func writeBillLine(b *strings.Builder, vals []string) {
 			b.WriteByte(',')
 		}
 		b.WriteByte('`')
-		b.WriteString(v)
+		// A line break inside a value would end the row.
+		b.WriteString(lineBreaks.Replace(v))
 	}
 	b.WriteString("\r\n")
 }

@@ -43,7 +43,10 @@ type Fault struct {
 
 // Fail queues faults for the next requests to path ("/pay/orderquery"),
 // one fault per request in the order given; later requests are answered
-// normally again. Calling Fail again appends to the queue.
+// normally again. Calling Fail again appends to the queue. With
+// WithSandbox, path is still the API path, without the sandbox prefix,
+// for requests under either prefix; the sandbox key paths are named in
+// full ("/sandboxnew/pay/getsignkey").
 func (s *Server) Fail(path string, faults ...Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -164,10 +164,10 @@ func (s *Server) WaitNotifies(ctx context.Context) error {
 	}
 }
 
-// refundNotifyBody is the refund notify (spec §6): an unsigned envelope
-// whose req_info holds the fields, encrypted with key.
-func (s *Server) refundNotifyBody(fields wxpay.Params, key string) []byte {
-	inner := fields.AppendXML(nil)
+// refundNotifyBody is the refund notify of rf (spec §6): an unsigned
+// envelope whose req_info holds its fields, encrypted with key.
+func (s *Server) refundNotifyBody(rf *refund, key string) []byte {
+	inner := rf.notifyFields().AppendXML(nil)
 	// The plaintext's root is <root>, not <xml>; AppendXML writes <xml>.
 	inner = append(append([]byte("<root>"), inner[len("<xml>"):len(inner)-len("</xml>")]...), "</root>"...)
 	p := wxpay.Params{
@@ -177,6 +177,7 @@ func (s *Server) refundNotifyBody(fields wxpay.Params, key string) []byte {
 		"nonce_str":   wxpay.NonceStr(),
 		"req_info":    EncryptReqInfo(inner, key),
 	}
+	rf.order.subFields(p)
 	return p.AppendXML(nil)
 }
 
@@ -250,6 +251,7 @@ func (s *Server) forge(f Forgery, url, outTradeNo string) (delivery, error) {
 	if real := s.st.orders[outTradeNo]; real != nil {
 		o = *real // a copy: the fields read below do not change once set
 	}
+	key := s.notifyKeyLocked()
 	s.mu.Unlock()
 	if o.req == nil {
 		o.req, o.totalFee = wxpay.Params{"out_trade_no": outTradeNo, "trade_type": "JSAPI"}, 1
@@ -269,17 +271,17 @@ func (s *Server) forge(f Forgery, url, outTradeNo string) (delivery, error) {
 	p := s.payNotifyParams(&o)
 	switch f {
 	case ForgedSign:
-		p["sign"] = s.mustSign(p, "forged-"+s.apiKey, o.signType)
+		p["sign"] = s.mustSign(p, "forged-"+key, o.signType)
 	case ForgedUnsigned:
 	case ForgedAmount:
-		p["sign"] = s.mustSign(p, s.apiKey, o.signType)
+		p["sign"] = s.mustSign(p, key, o.signType)
 		p["total_fee"], p["cash_fee"] = "1", "1"
 		if o.totalFee == 1 {
 			p["total_fee"], p["cash_fee"] = "2", "2"
 		}
 	case ForgedMerchant:
 		p["appid"], p["mch_id"] = "wx0000000000forged", "1000000001"
-		p["sign"] = s.mustSign(p, s.apiKey, o.signType)
+		p["sign"] = s.mustSign(p, key, o.signType)
 	case ForgedRefundKey, ForgedRefundGarbage:
 		rf := &refund{
 			order: &o, outRefundNo: "forged" + randomAlnum(10), refundID: "50300000000000000000000000000",
@@ -287,7 +289,7 @@ func (s *Server) forge(f Forgery, url, outTradeNo string) (delivery, error) {
 		}
 		d.kind, d.outRefundNo = RefundNotify, rf.outRefundNo
 		if f == ForgedRefundKey {
-			d.body = s.refundNotifyBody(rf.notifyFields(), "forged-"+s.apiKey)
+			d.body = s.refundNotifyBody(rf, "forged-"+key)
 		} else {
 			garbage := []byte(randomAlnum(96))
 			d.body = wxpay.Params{

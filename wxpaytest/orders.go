@@ -32,6 +32,9 @@ type store struct {
 	refunds    map[string]*refund // by out_refund_no
 	byRefundID map[string]*refund
 	seq        int // makes generated ids unique
+
+	codes map[string]CodeBehavior // SetCodeBehavior's, by auth code ("" for the default)
+	spent map[string]bool         // auth codes that paid an order
 }
 
 func newStore() store {
@@ -40,6 +43,8 @@ func newStore() store {
 		byTxn:      map[string]*order{},
 		refunds:    map[string]*refund{},
 		byRefundID: map[string]*refund{},
+		codes:      map[string]CodeBehavior{},
+		spent:      map[string]bool{},
 	}
 }
 
@@ -59,7 +64,14 @@ type order struct {
 	transactionID string
 	pay           Payment
 	cashFee       int64
+	paySeq        int       // orders the payment among the server's events (fund flow ids)
 	refunds       []*refund // oldest first
+
+	// Payment-code orders (MICROPAY).
+	authCode  string
+	code      CodeBehavior // how the order ends while it is USERPAYING
+	queries   int          // order queries that answered USERPAYING
+	reversals int          // Reverse calls so far
 }
 
 // Payment says how the payer paid, for PayWith. Zero fields get the
@@ -71,6 +83,12 @@ type Payment struct {
 	Coupons     []wxpay.Coupon // coupons paying part of the order; the payer pays the rest in cash
 	TimeEnd     time.Time      // default: the server clock
 	SkipNotify  bool           // mark the order paid but send no notify, to test a query fallback
+
+	// For an order with a sub_appid (WithSubMerchants): the payer under
+	// it (default: the order's sub_openid, or a generated one) and
+	// whether the payer follows the sub-merchant's official account.
+	SubOpenID      string
+	SubIsSubscribe bool
 }
 
 // couponFee is an order's coupon arithmetic: the coupon part, and the part of
@@ -86,43 +104,53 @@ func (o *order) couponFee() (all, noCash int64) {
 	return all, noCash
 }
 
-// unifiedOrderLimits are the String(n) limits of unifiedorder, the
-// larger where pages disagree.
-var unifiedOrderLimits = [...]struct {
+// orderLimits are the String(n) limits of unifiedorder and micropay,
+// the larger where pages disagree.
+var orderLimits = [...]struct {
 	field string
 	n     int
 }{
 	{"device_info", 32}, {"body", 128}, {"detail", 8192}, {"attach", 128}, {"fee_type", 16},
 	{"spbill_create_ip", 64}, {"goods_tag", 32}, {"notify_url", 256}, {"product_id", 32},
-	{"limit_pay", 32}, {"openid", 128}, {"receipt", 8}, {"profit_sharing", 16}, {"scene_info", 256},
+	{"limit_pay", 32}, {"openid", 128}, {"sub_openid", 128}, {"receipt", 8}, {"profit_sharing", 16},
+	{"scene_info", 256}, {"auth_code", 128},
 }
 
-func (s *Server) unifiedOrder(p wxpay.Params) answer {
-	for _, l := range unifiedOrderLimits {
+// checkOrder checks the fields unified order and micropay share, and
+// returns the total fee.
+func checkOrder(p wxpay.Params) (int64, answer, bool) {
+	for _, l := range orderLimits {
 		if utf8.RuneCountInString(p[l.field]) > l.n {
-			return reject(l.field + "参数长度有误")
+			return 0, reject(l.field + "参数长度有误"), false
 		}
 	}
 	fee, ok := parsePositive(p["total_fee"])
 	if !ok {
-		return reject("invalid total_fee")
+		return 0, reject("invalid total_fee"), false
 	}
-	no := p["out_trade_no"]
-	if !validOutNo(no, 6, 32) {
-		return badFormat("out_trade_no")
-	}
-	if !validNotifyURL(p["notify_url"]) {
-		return badFormat("notify_url")
+	if !validOutNo(p["out_trade_no"], 6, 32) {
+		return 0, badFormat("out_trade_no"), false
 	}
 	if _, err := netip.ParseAddr(p["spbill_create_ip"]); err != nil {
-		return badFormat("spbill_create_ip")
+		return 0, badFormat("spbill_create_ip"), false
 	}
 	for _, f := range [...]string{"time_start", "time_expire"} {
 		if v := p[f]; v != "" {
 			if _, err := time.ParseInLocation("20060102150405", v, wxpay.Beijing); err != nil {
-				return badFormat(f)
+				return 0, badFormat(f), false
 			}
 		}
+	}
+	return fee, answer{}, true
+}
+
+func (s *Server) unifiedOrder(p wxpay.Params) answer {
+	fee, ans, ok := checkOrder(p)
+	if !ok {
+		return ans
+	}
+	if !validNotifyURL(p["notify_url"]) {
+		return badFormat("notify_url")
 	}
 	tt := wxpay.TradeType(p["trade_type"])
 	switch tt {
@@ -132,13 +160,20 @@ func (s *Server) unifiedOrder(p wxpay.Params) answer {
 	}
 	if need := map[wxpay.TradeType]string{
 		wxpay.TradeTypeJSAPI: "openid", wxpay.TradeTypeNative: "product_id", wxpay.TradeTypeMWeb: "scene_info",
-	}[tt]; need != "" && p[need] == "" {
+	}[tt]; need != "" && p[need] == "" && !(need == "openid" && p["sub_openid"] != "") {
 		return refuse("PARAM_ERROR", string(tt)+"支付必须传"+need)
+	}
+	if p["sub_openid"] != "" && p["sub_appid"] == "" {
+		return refuse("PARAM_ERROR", "sub_openid需与sub_appid一起传")
 	}
 
 	now := s.cfg.now()
+	no := p["out_trade_no"]
 	req := businessFields(p)
 	if o := s.st.orders[no]; o != nil {
+		if !o.ownedBy(p) {
+			return refuse("OUT_TRADE_NO_USED", "商户订单号重复")
+		}
 		switch o.state {
 		case wxpay.TradeStateSuccess, wxpay.TradeStateRefund:
 			return refuse("ORDERPAID", "该订单已支付")
@@ -183,25 +218,36 @@ func (o *order) prepayFields() wxpay.Params {
 }
 
 // findOrder looks an order up as WeChat does: by transaction_id when the
-// request has one, else by out_trade_no.
+// request has one, else by out_trade_no; an order of another
+// sub-merchant is not found.
 func (s *Server) findOrder(p wxpay.Params) *order {
+	o := s.st.orders[p["out_trade_no"]]
 	if id := p["transaction_id"]; id != "" {
-		return s.st.byTxn[id]
+		o = s.st.byTxn[id]
 	}
-	return s.st.orders[p["out_trade_no"]]
+	if o == nil || !o.ownedBy(p) {
+		return nil
+	}
+	return o
 }
 
 var tradeStateDesc = map[wxpay.TradeState]string{
-	wxpay.TradeStateSuccess: "支付成功",
-	wxpay.TradeStateRefund:  "转入退款",
-	wxpay.TradeStateNotPay:  "订单未支付",
-	wxpay.TradeStateClosed:  "订单已关闭",
+	wxpay.TradeStateSuccess:    "支付成功",
+	wxpay.TradeStateRefund:     "转入退款",
+	wxpay.TradeStateNotPay:     "订单未支付",
+	wxpay.TradeStateClosed:     "订单已关闭",
+	wxpay.TradeStateUserPaying: "需要用户输入支付密码",
+	wxpay.TradeStateRevoked:    "已撤销",
+	wxpay.TradeStatePayError:   "支付失败(其他原因，如银行返回失败)",
 }
 
 func (s *Server) orderQuery(p wxpay.Params) answer {
 	o := s.findOrder(p)
 	if o == nil {
 		return refuse("ORDERNOTEXIST", "order not exist")
+	}
+	if o.state == wxpay.TradeStateUserPaying {
+		s.advanceCode(o)
 	}
 	q := wxpay.Params{
 		"out_trade_no":     o.req["out_trade_no"],
@@ -235,6 +281,10 @@ func (o *order) paymentFields() wxpay.Params {
 	}
 	setIf(p, "device_info", o.req["device_info"])
 	setIf(p, "attach", o.req["attach"])
+	if o.req["sub_appid"] != "" {
+		setIf(p, "sub_openid", o.pay.SubOpenID)
+		p["sub_is_subscribe"] = yesNo(o.pay.SubIsSubscribe)
+	}
 	if all, _ := o.couponFee(); all > 0 {
 		p["coupon_fee"] = fen(all)
 		p["coupon_count"] = strconv.Itoa(len(o.pay.Coupons))
@@ -265,14 +315,17 @@ func (o *order) feeType() string {
 }
 
 func (s *Server) closeOrder(p wxpay.Params) answer {
-	o := s.st.orders[p["out_trade_no"]]
+	o := s.findOrder(wxpay.Params{"out_trade_no": p["out_trade_no"], "sub_mch_id": p["sub_mch_id"]})
 	switch {
 	case o == nil:
 		return refuse("ORDERNOTEXIST", "订单不存在")
 	case o.state == wxpay.TradeStateClosed:
 		return refuse("ORDERCLOSED", "订单已关闭")
-	case o.state != wxpay.TradeStateNotPay:
+	case o.state == wxpay.TradeStateSuccess || o.state == wxpay.TradeStateRefund:
 		return refuse("ORDERPAID", "订单已支付")
+	case o.state != wxpay.TradeStateNotPay && o.state != wxpay.TradeStatePayError:
+		// A payment-code order still being paid or reversed: reverse it.
+		return refuse("TRADE_STATE_ERROR", "订单状态错误")
 	}
 	o.state = wxpay.TradeStateClosed
 	return success(wxpay.Params{"result_msg": "OK"})
@@ -286,51 +339,89 @@ func (s *Server) closeOrder(p wxpay.Params) answer {
 func (s *Server) Pay(outTradeNo string) error { return s.PayWith(outTradeNo, Payment{}) }
 
 // PayWith is Pay with the details of the payment given. The order must be
-// NOTPAY and not past its time_expire (else ErrState), and the coupons
-// must not exceed its total_fee.
+// NOTPAY, or USERPAYING for a payment-code order (the payer enters the
+// password), and not past its time_expire (else ErrState), and the
+// coupons must not exceed its total_fee. Payment-code orders have no
+// notify.
 func (s *Server) PayWith(outTradeNo string, pm Payment) error {
 	d, err := s.pay(outTradeNo, pm)
 	if err != nil {
 		return err
 	}
-	if !pm.SkipNotify {
-		s.startNotify(d)
+	if d != nil && !pm.SkipNotify {
+		s.startNotify(*d)
 	}
 	return nil
 }
 
-func (s *Server) pay(outTradeNo string, pm Payment) (delivery, error) {
+// pay pays the order and returns its notify, nil for a payment-code
+// order.
+func (s *Server) pay(outTradeNo string, pm Payment) (*delivery, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o := s.st.orders[outTradeNo]
 	if o == nil {
-		return delivery{}, fmt.Errorf("%w: order %q", ErrNotFound, outTradeNo)
+		return nil, fmt.Errorf("%w: order %q", ErrNotFound, outTradeNo)
 	}
-	if o.state != wxpay.TradeStateNotPay {
-		return delivery{}, fmt.Errorf("%w: order %q is %s, not NOTPAY", ErrState, outTradeNo, o.state)
+	if o.state != wxpay.TradeStateNotPay && o.state != wxpay.TradeStateUserPaying {
+		return nil, fmt.Errorf("%w: order %q is %s, not NOTPAY or USERPAYING", ErrState, outTradeNo, o.state)
 	}
 	now := s.cfg.now()
 	if exp := o.req["time_expire"]; exp != "" {
 		if t, _ := time.ParseInLocation("20060102150405", exp, wxpay.Beijing); now.After(t) {
-			return delivery{}, fmt.Errorf("%w: order %q expired at %s", ErrState, outTradeNo, t)
+			return nil, fmt.Errorf("%w: order %q expired at %s", ErrState, outTradeNo, t)
 		}
 	}
-	var coupons int64
-	for _, c := range pm.Coupons {
-		if c.Fee <= 0 || c.ID == "" {
-			return delivery{}, fmt.Errorf("wxpaytest: coupon %+v needs an ID and a positive Fee", c)
-		}
-		coupons += c.Fee
+	if err := o.checkPayment(pm); err != nil {
+		return nil, err
+	}
+	s.completePayment(o, pm, now)
+	if o.req["notify_url"] == "" {
+		return nil, nil
+	}
+	return &delivery{kind: PayNotify, url: o.req["notify_url"], outTradeNo: outTradeNo, body: s.payNotifyBody(o)}, nil
+}
+
+// checkPayment checks that pm can pay o.
+func (o *order) checkPayment(pm Payment) error {
+	coupons, err := checkCoupons(pm.Coupons)
+	if err != nil {
+		return err
 	}
 	if coupons > o.totalFee {
-		return delivery{}, fmt.Errorf("wxpaytest: coupons of %d fen exceed total_fee %d", coupons, o.totalFee)
+		return fmt.Errorf("wxpaytest: coupons of %d fen exceed total_fee %d", coupons, o.totalFee)
 	}
+	return nil
+}
+
+// checkCoupons checks that each coupon has an ID and a positive fee,
+// and returns their sum.
+func checkCoupons(cs []wxpay.Coupon) (int64, error) {
+	var sum int64
+	for _, c := range cs {
+		if c.Fee <= 0 || c.ID == "" {
+			return 0, fmt.Errorf("wxpaytest: coupon %+v needs an ID and a positive Fee", c)
+		}
+		sum += c.Fee
+	}
+	return sum, nil
+}
+
+// completePayment marks o paid by pm, which checkPayment accepted,
+// filling in pm's defaults.
+func (s *Server) completePayment(o *order, pm Payment, now time.Time) {
 	pm.Coupons = append([]wxpay.Coupon(nil), pm.Coupons...)
 	if pm.OpenID == "" {
 		pm.OpenID = o.req["openid"]
 	}
 	if pm.OpenID == "" {
 		pm.OpenID = "oUpF8u" + randomAlnum(22)
+	}
+	if pm.SubOpenID == "" && o.req["sub_appid"] != "" {
+		pm.SubOpenID = o.req["sub_openid"]
+		if pm.SubOpenID == "" {
+			pm.SubOpenID = "oSub" + randomAlnum(24)
+		}
 	}
 	if pm.BankType == "" {
 		pm.BankType = "CFT"
@@ -339,18 +430,22 @@ func (s *Server) pay(outTradeNo string, pm Payment) (delivery, error) {
 		pm.TimeEnd = now
 	}
 	o.pay = pm
+	coupons, _ := o.couponFee()
 	o.cashFee = o.totalFee - coupons
 	o.state = wxpay.TradeStateSuccess
 	o.transactionID = s.newID("42000", pm.TimeEnd, 28)
+	o.paySeq = s.st.seq
 	s.st.byTxn[o.transactionID] = o
-	return delivery{kind: PayNotify, url: o.req["notify_url"], outTradeNo: outTradeNo, body: s.payNotifyBody(o)}, nil
+	if o.authCode != "" {
+		s.st.spent[o.authCode] = true
+	}
 }
 
 // payNotifyBody is the payment result notify (spec §5), signed with the
-// unified order's sign type.
+// unified order's sign type. s.mu must be held.
 func (s *Server) payNotifyBody(o *order) []byte {
 	p := s.payNotifyParams(o)
-	p["sign"] = s.mustSign(p, s.apiKey, o.signType)
+	p["sign"] = s.mustSign(p, s.notifyKeyLocked(), o.signType)
 	return p.AppendXML(nil)
 }
 
@@ -361,6 +456,7 @@ func (s *Server) payNotifyParams(o *order) wxpay.Params {
 	p := o.paymentFields()
 	p["return_code"], p["result_code"] = "SUCCESS", "SUCCESS"
 	p["appid"], p["mch_id"], p["nonce_str"] = s.appID, s.mchID, wxpay.NonceStr()
+	o.subFields(p)
 	return p
 }
 

@@ -19,10 +19,12 @@ type refund struct {
 	cashFee     int64                // the part refunded in cash
 	coupons     []wxpay.CouponRefund // the part refunded to coupons
 	account     string               // refund_account
+	desc        string               // refund_desc
 	notifyURL   string
 	status      wxpay.RefundStatus
 	created     time.Time
 	succeeded   time.Time
+	settleSeq   int // orders the success among the server's events (fund flow ids)
 }
 
 const (
@@ -79,6 +81,9 @@ func (s *Server) refund(p wxpay.Params) answer {
 	if o == nil || o.transactionID == "" {
 		return refuse("ORDERNOTEXIST", "订单不存在")
 	}
+	if o.state == wxpay.TradeStateRevoked {
+		return refuse("INVALID_REQUEST", "订单已撤销, 款项已退回用户")
+	}
 	// The business codes below are those WeChat is seen to answer: an
 	// amount that differs from an earlier request with the same
 	// out_refund_no (or from the order) is REFUND_FEE_MISMATCH; a refund
@@ -112,6 +117,7 @@ func (s *Server) refund(p wxpay.Params) answer {
 		refundID:    s.newID("50300", now, 29),
 		fee:         refundFee,
 		account:     p["refund_account"],
+		desc:        p["refund_desc"],
 		notifyURL:   p["notify_url"],
 		status:      wxpay.RefundStatusProcessing,
 		created:     now,
@@ -228,7 +234,7 @@ func (s *Server) refundQuery(p wxpay.Params) answer {
 		if p["refund_id"] == "" {
 			rf = s.st.refunds[p["out_refund_no"]]
 		}
-		if rf != nil {
+		if rf != nil && rf.order.ownedBy(p) {
 			o, list = rf.order, []*refund{rf}
 		}
 	default:
@@ -302,6 +308,8 @@ func (s *Server) settle(rf *refund, status wxpay.RefundStatus) *delivery {
 	rf.status = status
 	if status == wxpay.RefundStatusSuccess {
 		rf.succeeded = s.cfg.now()
+		s.st.seq++
+		rf.settleSeq = s.st.seq
 	}
 	url := rf.notifyURL
 	if url == "" {
@@ -312,7 +320,7 @@ func (s *Server) settle(rf *refund, status wxpay.RefundStatus) *delivery {
 	}
 	return &delivery{
 		kind: RefundNotify, url: url, outTradeNo: rf.order.req["out_trade_no"], outRefundNo: rf.outRefundNo,
-		body: s.refundNotifyBody(rf.notifyFields(), s.apiKey),
+		body: s.refundNotifyBody(rf, s.notifyKeyLocked()),
 	}
 }
 

@@ -39,14 +39,15 @@ type Server struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu       sync.Mutex
-	closed   bool
-	st       store
-	faults   map[string][]Fault
-	requests []Request
-	notifies []NotifyAttempt
-	pending  int           // notify deliveries not finished
-	idle     chan struct{} // closed when pending drops to 0
+	mu         sync.Mutex
+	closed     bool
+	sandboxKey string // WithSandbox's sign key, "" without it
+	st         store
+	faults     map[string][]Fault
+	requests   []Request
+	notifies   []NotifyAttempt
+	pending    int           // notify deliveries not finished
+	idle       chan struct{} // closed when pending drops to 0
 }
 
 // config is what the options set.
@@ -56,6 +57,8 @@ type config struct {
 	notifyClient    *http.Client
 	refundNotifyURL string
 	manualRefunds   bool
+	sandbox         bool
+	subs            map[string]map[string]bool // sub_mch_id → its sub_appids; nil: not a service provider
 }
 
 // Option configures a Server in NewServer.
@@ -135,6 +138,9 @@ func NewServer(appID, mchID, apiKey string, opts ...Option) *Server {
 		pki:    k,
 		st:     newStore(),
 		faults: map[string][]Fault{},
+	}
+	if cfg.sandbox {
+		s.sandboxKey = newSandboxKey()
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.hs = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
@@ -239,6 +245,9 @@ func (r Request) clone() Request {
 type endpoint struct {
 	cert       bool     // demands a verified client certificate (/secapi/)
 	billErrors bool     // errors are downloadbill's unsigned XML with error_code
+	hmacOnly   bool     // only HMAC-SHA256 requests are accepted
+	keyFetch   bool     // the sandbox's getsignkey: its own envelope, see sandboxKeyAnswer
+	optSub     bool     // sub_mch_id is optional for a service provider (bills)
 	required   []string // business fields that must be non-empty
 	oneOf      []string // at least one of these must be non-empty
 	// serve is called with s.mu held and must not block.
@@ -254,7 +263,27 @@ var endpoints = map[string]endpoint{
 	"/pay/closeorder":    {required: []string{"out_trade_no"}, serve: (*Server).closeOrder},
 	"/secapi/pay/refund": {cert: true, required: []string{"out_refund_no", "total_fee", "refund_fee"}, oneOf: []string{"transaction_id", "out_trade_no"}, serve: (*Server).refund},
 	"/pay/refundquery":   {oneOf: []string{"refund_id", "out_refund_no", "transaction_id", "out_trade_no"}, serve: (*Server).refundQuery},
-	"/pay/downloadbill":  {billErrors: true, required: []string{"bill_date"}, serve: (*Server).downloadBill},
+	"/pay/downloadbill":  {billErrors: true, optSub: true, required: []string{"bill_date"}, serve: (*Server).downloadBill},
+	"/pay/micropay": {
+		required: []string{"body", "out_trade_no", "total_fee", "spbill_create_ip", "auth_code"},
+		serve:    (*Server).microPay,
+	},
+	"/secapi/pay/reverse":     {cert: true, oneOf: []string{"transaction_id", "out_trade_no"}, serve: (*Server).reverse},
+	"/tools/authcodetoopenid": {required: []string{"auth_code"}, serve: (*Server).authCodeToOpenID},
+	"/pay/downloadfundflow": {
+		cert: true, billErrors: true, hmacOnly: true, optSub: true,
+		required: []string{"bill_date", "account_type"}, serve: (*Server).downloadFundFlow,
+	},
+}
+
+// route is what a request's path leads to: the endpoint, the API path
+// (the path without a sandbox prefix, under which faults are queued) and
+// the key the request and its answer are signed with.
+type route struct {
+	endpoint
+	path    string
+	key     string
+	sandbox bool
 }
 
 // answer is a handler's decision, turned into a response by encode.
@@ -266,7 +295,8 @@ type answer struct {
 
 	fields wxpay.Params // business fields of a success
 
-	file []byte // downloadbill's success: this body instead of XML
+	file []byte       // a bill download's success: this body instead of XML
+	raw  wxpay.Params // an answer sent as is, unsigned (the sandbox key)
 
 	// notify is delivered once the answer is written, so that the
 	// merchant is not notified of a refund it has not been told about.
@@ -294,10 +324,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rec.Body, _ = io.ReadAll(io.LimitReader(r.Body, wxpay.MaxBodySize+1))
 
-	ep, known := endpoints[r.URL.Path]
+	rt, known := s.route(r.URL.Path)
 	var f *Fault
 	if known {
-		f = s.takeFault(r.URL.Path)
+		f = s.takeFault(rt.path)
 		rec.Fault = f
 	}
 	record := s.record(rec)
@@ -322,10 +352,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.Params, _ = wxpay.ParseXML(rec.Body)
 		ans = reject(f.ReturnMsg)
 	default:
-		rec.Params, ans = s.process(ep, r, rec.Body, f)
+		rec.Params, ans = s.process(rt, r, rec.Body, f)
 	}
 
-	rec.ResponseParams, rec.Response = s.encode(ep, rec.Params, ans, f != nil && f.BadSign)
+	rec.ResponseParams, rec.Response = s.encode(rt, rec.Params, ans, f != nil && f.BadSign)
 	if f != nil && f.Malformed {
 		rec.Response = rec.Response[:len(rec.Response)/2]
 		rec.ResponseParams = nil
@@ -350,14 +380,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 // process applies the checks every path shares, in the order a request
 // meets them at WeChat (transport, XML, merchant, signature, fields), then
 // the path's handler.
-func (s *Server) process(ep endpoint, r *http.Request, body []byte, f *Fault) (wxpay.Params, answer) {
+func (s *Server) process(rt route, r *http.Request, body []byte, f *Fault) (wxpay.Params, answer) {
 	if r.Method != http.MethodPost {
 		return nil, reject("请使用post方法") // REQUIRE_POST_METHOD
 	}
 	// WeChat refuses /secapi/ without a certificate during the TLS
 	// handshake. One listener serves all paths here, so the refusal comes
 	// as return_code FAIL instead; a client sees an error either way.
-	if ep.cert && (r.TLS == nil || len(r.TLS.VerifiedChains) == 0) {
+	if rt.cert && (r.TLS == nil || len(r.TLS.VerifiedChains) == 0) {
 		return nil, reject("请求未携带商户API证书: " + r.URL.Path + " 需要双向TLS (client certificate required)")
 	}
 	if len(body) == 0 {
@@ -370,9 +400,12 @@ func (s *Server) process(ep endpoint, r *http.Request, body []byte, f *Fault) (w
 		}
 		return nil, reject("XML格式错误") // XML_FORMAT_ERROR
 	}
+	if rt.keyFetch {
+		return p, s.sandboxKeyAnswer(p)
+	}
 	for _, f := range [...]string{"appid", "mch_id", "nonce_str", "sign"} {
 		if p[f] == "" {
-			return p, ep.missing(f)
+			return p, rt.missing(f)
 		}
 	}
 	if p["mch_id"] != s.mchID {
@@ -384,15 +417,19 @@ func (s *Server) process(ep endpoint, r *http.Request, body []byte, f *Fault) (w
 	if st := signTypeOf(p); !st.Valid() {
 		return p, reject("sign_type参数错误")
 	}
+	if rt.sandbox && signTypeOf(p) != wxpay.SignTypeMD5 {
+		return p, reject(sandboxMD5Only)
+	}
+	if rt.hmacOnly && signTypeOf(p) != wxpay.SignTypeHMACSHA256 {
+		return p, reject("invalid sign_type")
+	}
 	// A bad signature is a return_code FAIL "签名错误", not result_code
 	// FAIL / SIGNERROR, although the error-code tables list SIGNERROR:
 	// that is what WeChat answers in practice, and it has to be, since a
 	// server that cannot trust the request does not sign an answer
-	// (spec §1: no sign when return_code is FAIL). WeChat reads a request
-	// without sign_type as MD5, while VerifySign would infer HMAC-SHA256
-	// from a 64-digit sign, so that case is refused here first.
-	if p["sign_type"] == "" && len(p["sign"]) != 32 || wxpay.VerifySign(p, s.apiKey) != nil {
-		if ep.billErrors {
+	// (spec §1: no sign when return_code is FAIL).
+	if !verifies(p, rt.key) {
+		if rt.billErrors {
 			return p, reject("SIGN ERROR")
 		}
 		return p, reject("签名错误")
@@ -400,13 +437,16 @@ func (s *Server) process(ep endpoint, r *http.Request, body []byte, f *Fault) (w
 	if p["appid"] != s.appID {
 		return p, refuse("APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配")
 	}
-	for _, f := range ep.required {
+	if ans, ok := s.checkSubMerchant(rt.endpoint, p); !ok {
+		return p, ans
+	}
+	for _, f := range rt.required {
 		if p[f] == "" {
-			return p, ep.missing(f)
+			return p, rt.missing(f)
 		}
 	}
-	if len(ep.oneOf) > 0 && !anySet(p, ep.oneOf) {
-		return p, ep.missing(ep.oneOf[0])
+	if len(rt.oneOf) > 0 && !anySet(p, rt.oneOf) {
+		return p, rt.missing(rt.oneOf[0])
 	}
 	if f != nil && f.ErrCode != "" {
 		des := f.ErrCodeDes
@@ -417,7 +457,14 @@ func (s *Server) process(ep endpoint, r *http.Request, body []byte, f *Fault) (w
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return p, ep.serve(s, p)
+	return p, rt.serve(s, p)
+}
+
+// verifies reports whether p's sign verifies with key. WeChat reads a
+// request without sign_type as MD5, while VerifySign would infer
+// HMAC-SHA256 from a 64-digit sign, so that case is refused here first.
+func verifies(p wxpay.Params, key string) bool {
+	return !(p["sign_type"] == "" && len(p["sign"]) != 32) && wxpay.VerifySign(p, key) == nil
 }
 
 func (ep endpoint) missing(field string) answer {
@@ -446,19 +493,23 @@ func signTypeOf(p wxpay.Params) wxpay.SignType {
 }
 
 // encode turns an answer to the request req (nil when it did not parse)
-// into the response: a failure unsigned, a result signed with the sign
-// type the request declared, carrying its appid and mch_id and a fresh
+// into the response: a failure unsigned, a result signed with the route's
+// key and the sign type the request declared, carrying its appid and
+// mch_id (and sub_appid and sub_mch_id, when it named them) and a fresh
 // nonce_str.
-func (s *Server) encode(ep endpoint, req wxpay.Params, ans answer, badSign bool) (wxpay.Params, []byte) {
+func (s *Server) encode(rt route, req wxpay.Params, ans answer, badSign bool) (wxpay.Params, []byte) {
 	if ans.file != nil {
 		return nil, ans.file
 	}
-	if ep.billErrors && ans.returnMsg == "" && ans.errCode != "" {
+	if ans.raw != nil {
+		return ans.raw, ans.raw.AppendXML(nil)
+	}
+	if rt.billErrors && ans.returnMsg == "" && ans.errCode != "" {
 		ans.returnMsg = ans.errCodeDes // downloadbill has no result layer
 	}
 	if ans.returnMsg != "" {
 		p := wxpay.Params{"return_code": "FAIL", "return_msg": ans.returnMsg}
-		if ep.billErrors {
+		if rt.billErrors {
 			p["error_code"] = ans.billCode
 			if p["error_code"] == "" {
 				p["error_code"] = "20001"
@@ -472,11 +523,13 @@ func (s *Server) encode(ep endpoint, req wxpay.Params, ans answer, badSign bool)
 	}
 	p["return_code"], p["return_msg"] = "SUCCESS", "OK"
 	p["appid"], p["mch_id"], p["nonce_str"] = req["appid"], req["mch_id"], wxpay.NonceStr()
+	setIf(p, "sub_appid", req["sub_appid"])
+	setIf(p, "sub_mch_id", req["sub_mch_id"])
 	p["result_code"] = "SUCCESS"
 	if ans.errCode != "" {
 		p["result_code"], p["err_code"], p["err_code_des"] = "FAIL", ans.errCode, ans.errCodeDes
 	}
-	key := s.apiKey
+	key := rt.key
 	if badSign {
 		key = "wxpaytest-wrong-key-" + key
 	}
