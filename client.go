@@ -372,12 +372,8 @@ func (c *Client) prepare(ctx context.Context, ep endpoint, req Params) (string, 
 	if err := checkText(req); err != nil {
 		return "", "", nil, err
 	}
-	sign, err := Sign(req, key, st)
-	if err != nil {
-		return "", "", nil, err
-	}
-	req["sign"] = sign
-	return key, st, req.AppendXML(nil), nil
+	body, err := appendSignedXML(nil, req, key, st)
+	return key, st, body, err
 }
 
 // do POSTs body; the caller closes the response body.
@@ -509,13 +505,27 @@ func checkText(p Params) error {
 		if name, _ := scanName(k, 0); name != k || k == "" {
 			return &ValidationError{Field: k, Reason: "is not a valid field name"}
 		}
-		if !utf8.ValidString(v) {
-			return &ValidationError{Field: k, Reason: "is not valid UTF-8"}
-		}
-		for _, r := range v {
-			if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0xFFFE || r == 0xFFFF {
-				return &ValidationError{Field: k, Reason: fmt.Sprintf("contains the character %U, which XML cannot carry", r)}
+		for i := 0; i < len(v); i++ {
+			if c := v[i]; c >= utf8.RuneSelf || c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+				if err := checkRunes(k, v[i:]); err != nil {
+					return err
+				}
+				break
 			}
+		}
+	}
+	return nil
+}
+
+// checkRunes is checkText's slow path for a value from its first
+// non-ASCII or control byte on.
+func checkRunes(k, v string) error {
+	if !utf8.ValidString(v) {
+		return &ValidationError{Field: k, Reason: "is not valid UTF-8"}
+	}
+	for _, r := range v {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0xFFFE || r == 0xFFFF {
+			return &ValidationError{Field: k, Reason: fmt.Sprintf("contains the character %U, which XML cannot carry", r)}
 		}
 	}
 	return nil

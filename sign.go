@@ -118,10 +118,19 @@ func appendSign(dst []byte, p Params, apiKey string, t SignType) ([]byte, error)
 	}
 	s := scratchPool.Get().(*scratch)
 	defer s.release()
-	size := s.sortFields(p, true)
-	buf := slices.Grow(s.buf[:0], size+len("key=")+len(apiKey))
+	s.sortFields(p, true)
+	return s.appendSign(dst, apiKey, t), nil
+}
+
+// appendSign appends the signature of s's sorted fields, leaving out
+// "sign" and empty values, to dst.
+func (s *scratch) appendSign(dst []byte, apiKey string, t SignType) []byte {
+	buf := s.buf[:0]
 	for _, o := range s.order {
 		f := &s.fields[o.i]
+		if f.v == "" || f.k == "sign" {
+			continue
+		}
 		buf = append(buf, f.k...)
 		buf = append(buf, '=')
 		buf = append(buf, f.v...)
@@ -133,7 +142,7 @@ func appendSign(dst []byte, p Params, apiKey string, t SignType) ([]byte, error)
 
 	if t == SignTypeMD5 {
 		sum := md5.Sum(buf)
-		return appendUpperHex(dst, sum[:]), nil
+		return appendUpperHex(dst, sum[:])
 	}
 	h := hmacPool(apiKey)
 	m := h.Get().(hash.Hash)
@@ -141,7 +150,7 @@ func appendSign(dst []byte, p Params, apiKey string, t SignType) ([]byte, error)
 	m.Write(buf)
 	sum := m.Sum(s.sum[:0]) // into s, so that the sum does not escape to the heap
 	h.Put(m)
-	return appendUpperHex(dst, sum), nil
+	return appendUpperHex(dst, sum)
 }
 
 // scratch is the reusable working memory of signing and encoding.
@@ -204,6 +213,7 @@ func (s *scratch) sortFields(p Params, skipEmpty bool) int {
 		s.fields = append(s.fields, field{k, v})
 		size += len(k) + len(v) + 2
 	}
+	s.buf = slices.Grow(s.buf[:0], size+len("key=")+64)
 	// Insertion sort: v2 messages have a few dozen fields, where it beats
 	// the general sort; the prefixes make most comparisons one instruction.
 	o := s.order

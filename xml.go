@@ -42,23 +42,62 @@ var (
 func (p Params) AppendXML(b []byte) []byte {
 	s := scratchPool.Get().(*scratch)
 	defer s.release()
-	size := s.sortFields(p, false) + len("<xml></xml>") + len(s.fields)*len("<></><![CDATA[]]>")
-	for _, f := range s.fields {
-		size += len(f.k)
-	}
-	b = slices.Grow(b, size)
+	size := s.sortFields(p, false)
+	b = slices.Grow(b, s.xmlSize(size))
 	b = append(b, "<xml>"...)
 	for _, o := range s.order {
 		f := &s.fields[o.i]
-		b = append(b, '<')
-		b = append(b, f.k...)
-		b = append(b, '>')
-		b = appendCDATA(b, f.v)
-		b = append(b, "</"...)
-		b = append(b, f.k...)
-		b = append(b, '>')
+		b = appendField(b, f.k, f.v)
 	}
 	return append(b, "</xml>"...)
+}
+
+// appendSignedXML signs p with key and t, sets p["sign"], and appends p
+// as AppendXML does: the request pipeline's encoder, sorting the fields
+// once for both the signature and the XML.
+func appendSignedXML(b []byte, p Params, key string, t SignType) ([]byte, error) {
+	if !t.Valid() {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownSignType, string(t))
+	}
+	delete(p, "sign")
+	s := scratchPool.Get().(*scratch)
+	defer s.release()
+	size := s.sortFields(p, false)
+	var signBuf [64]byte
+	sign := string(s.appendSign(signBuf[:0], key, t))
+	b = slices.Grow(b, s.xmlSize(size)+len("<sign><![CDATA[]]></sign>")+len(sign))
+	b = append(b, "<xml>"...)
+	signed := false
+	for _, o := range s.order {
+		f := &s.fields[o.i]
+		if !signed && f.k > "sign" {
+			b, signed = appendField(b, "sign", sign), true
+		}
+		b = appendField(b, f.k, f.v)
+	}
+	if !signed {
+		b = appendField(b, "sign", sign)
+	}
+	p["sign"] = sign
+	return append(b, "</xml>"...), nil
+}
+
+// xmlSize is the size of the XML of s's fields, whose name=value& take size.
+func (s *scratch) xmlSize(size int) int {
+	for _, f := range s.fields {
+		size += len(f.k)
+	}
+	return size + len("<xml></xml>") + len(s.fields)*len("<></><![CDATA[]]>")
+}
+
+func appendField(b []byte, k, v string) []byte {
+	b = append(b, '<')
+	b = append(b, k...)
+	b = append(b, '>')
+	b = appendCDATA(b, v)
+	b = append(b, "</"...)
+	b = append(b, k...)
+	return append(b, '>')
 }
 
 // appendCDATA writes v as CDATA, breaking the section where v holds "]]>"
