@@ -14,7 +14,8 @@
 # directory removed on exit, with the processes it started. Works as root
 # (installs PostgreSQL from Debian's packages if missing) or as a user
 # (PostgreSQL then only if already installed). Each step has a time limit.
-# Set SHOP_CI_REQUIRE_POSTGRES=1 to fail when PostgreSQL is unavailable.
+# Set SHOP_CI_REQUIRE_POSTGRES=1 to fail when PostgreSQL is unavailable,
+# SHOP_CI_SKIP_POSTGRES=1 to run the Go suite on SQLite only.
 set -euo pipefail
 
 cd "$(dirname "$0")"
@@ -88,6 +89,7 @@ as_pg() {
 }
 
 start_postgres() {
+	[ "${SHOP_CI_SKIP_POSTGRES:-0}" = 1 ] && { say "PostgreSQL skipped (SHOP_CI_SKIP_POSTGRES=1)"; return 1; }
 	PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
 	if [ -z "$PG_BIN" ] && [ "$(id -u)" = 0 ]; then
 		say "installing PostgreSQL from Debian's packages"
