@@ -55,10 +55,12 @@ type BillFormatError struct {
 	Err  error // a *FieldError for a value that does not convert
 }
 
+// Error gives the line and the reason.
 func (e *BillFormatError) Error() string {
 	return fmt.Sprintf("wxpay: bill line %d: %v", e.Line, e.Err)
 }
 
+// Unwrap returns the reason, for errors.Is and errors.As.
 func (e *BillFormatError) Unwrap() error { return e.Err }
 
 // MilliFen is an amount in thousandths of a fen (1e-5 yuan), the

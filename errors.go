@@ -24,6 +24,7 @@ type Error struct {
 	Raw Params
 }
 
+// Error says which layer failed and WeChat's code and text.
 func (e *Error) Error() string {
 	if e.ReturnCode != "SUCCESS" {
 		return fmt.Sprintf("wxpay: return_code %s: %s", e.ReturnCode, e.ReturnMsg)
@@ -65,6 +66,7 @@ type ValidationError struct {
 	Reason string
 }
 
+// Error names the field and what is wrong with it.
 func (e *ValidationError) Error() string {
 	return fmt.Sprintf("wxpay: invalid request: %s %s", e.Field, e.Reason)
 }
@@ -77,6 +79,7 @@ type HTTPError struct {
 	Body        []byte // the start of the body, for logs
 }
 
+// Error gives the status, the content type and the start of the body.
 func (e *HTTPError) Error() string {
 	return fmt.Sprintf("wxpay: unexpected HTTP response: status %d, %s: %q",
 		e.StatusCode, e.ContentType, truncate(strings.TrimSpace(string(e.Body)), 64))
@@ -90,10 +93,12 @@ type FieldError struct {
 	Err   error
 }
 
+// Error names the field, its value and why it was refused.
 func (e *FieldError) Error() string {
 	return fmt.Sprintf("wxpay: field %s=%q: %v", e.Field, truncate(e.Value, 40), e.Err)
 }
 
+// Unwrap returns the reason, for errors.Is.
 func (e *FieldError) Unwrap() error { return e.Err }
 
 var (

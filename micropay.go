@@ -269,6 +269,7 @@ type CodePayError struct {
 	Err error
 }
 
+// Error tells the order, its last known state and whether it was reversed.
 func (e *CodePayError) Error() string {
 	msg := "wxpay: payment-code order " + e.OutTradeNo + " not paid"
 	if e.TradeState != "" {
@@ -286,6 +287,7 @@ func (e *CodePayError) Error() string {
 	return msg
 }
 
+// Unwrap returns the failure that ended the payment, for errors.Is and errors.As.
 func (e *CodePayError) Unwrap() error { return e.Err }
 
 // errCodePayTimeout is the cause of a reversal after the polling schedule
