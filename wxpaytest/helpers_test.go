@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/wxpay-go/wxpay"
 	"github.com/wxpay-go/wxpay/wxpaytest"
 )
@@ -209,3 +211,79 @@ const (
 
 // fastNotifies is a short retry schedule for tests.
 var fastNotifies = wxpaytest.WithNotifyDelays(time.Millisecond, time.Millisecond, time.Millisecond, time.Millisecond)
+
+// withChanges returns a copy of p with the changes made; an empty value
+// deletes the field.
+func withChanges(p, changes wxpay.Params) wxpay.Params {
+	q := wxpay.Params{}
+	for k, v := range p {
+		q[k] = v
+	}
+	for k, v := range changes {
+		if v == "" {
+			delete(q, k)
+		} else {
+			q[k] = v
+		}
+	}
+	return q
+}
+
+// wantAnswer fails unless r is exactly return_code FAIL with returnMsg,
+// or, when returnMsg is "", a result as wantResult wants it.
+func wantAnswer(t *testing.T, what string, r wxpay.Params, returnMsg, errCode string) {
+	t.Helper()
+	if returnMsg == "" {
+		wantResult(t, what, r, errCode)
+		return
+	}
+	if diff := cmp.Diff(returnFail(returnMsg), r); diff != "" {
+		t.Fatalf("%s: answer (-want +got):\n%s", what, diff)
+	}
+}
+
+func returnFail(msg string) wxpay.Params {
+	return wxpay.Params{"return_code": "FAIL", "return_msg": msg}
+}
+
+// wantPaySign fails unless the JSAPI pay parameters are signed with key
+// (MD5), and returns them as the JSON object a page gets.
+func wantPaySign(t *testing.T, js *wxpay.JSAPIPayParams, key string) map[string]string {
+	t.Helper()
+	var obj map[string]string
+	data, _ := json.Marshal(js)
+	if err := json.Unmarshal(data, &obj); err != nil {
+		t.Fatal(err)
+	}
+	signedPart := wxpay.Params{}
+	for k, v := range obj {
+		if k != "paySign" {
+			signedPart[k] = v
+		}
+	}
+	if want := refSign(signedPart, key, wxpay.SignTypeMD5); obj["paySign"] != want {
+		t.Fatalf("wx.requestPayment object %s: paySign, want %s", data, want)
+	}
+	return obj
+}
+
+// changeCase is a request made from a valid one by changes, and the
+// answer it must get.
+type changeCase struct {
+	name      string
+	change    wxpay.Params // an empty value deletes the field
+	returnMsg string       // return_code FAIL with this, or "" for a result
+	errCode   string       // result_code FAIL with this, or "" for SUCCESS
+}
+
+// runChangeCases posts base(i), changed as case i says, to path, and
+// checks each answer.
+func runChangeCases(t *testing.T, srv *wxpaytest.Server, path string, base func(i int) wxpay.Params, cases []changeCase) {
+	t.Helper()
+	for i, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			r := call(t, srv, srv.Client(), path, withChanges(base(i), tt.change), wxpay.SignTypeMD5)
+			wantAnswer(t, tt.name, r, tt.returnMsg, tt.errCode)
+		})
+	}
+}

@@ -76,12 +76,9 @@ func TestMicroPayPaysAtOnce(t *testing.T) {
 func TestMicroPayValidation(t *testing.T) {
 	srv := newServer(t)
 	call(t, srv, srv.Client(), "/pay/unifiedorder", jsapiOrder("MV000009", "100"), wxpay.SignTypeMD5)
-	tests := []struct {
-		name      string
-		change    wxpay.Params // "" deletes
-		returnMsg string
-		errCode   string
-	}{
+	runChangeCases(t, srv, "/pay/micropay", func(i int) wxpay.Params {
+		return microPayReq("MV00000"+strconv.Itoa(i), code1, 100)
+	}, []changeCase{
 		{name: "short code", change: wxpay.Params{"auth_code": "13456789012345678"}, errCode: "AUTH_CODE_INVALID"},
 		{name: "prefix 16", change: wxpay.Params{"auth_code": "164567890123456789"}, errCode: "AUTH_CODE_INVALID"},
 		{name: "prefix 09", change: wxpay.Params{"auth_code": "094567890123456789"}, errCode: "AUTH_CODE_INVALID"},
@@ -93,27 +90,7 @@ func TestMicroPayValidation(t *testing.T) {
 		{name: "no auth_code", change: wxpay.Params{"auth_code": ""}, returnMsg: "缺少参数auth_code"},
 		{name: "no body", change: wxpay.Params{"body": ""}, returnMsg: "缺少参数body"},
 		{name: "prefix 10", change: wxpay.Params{"auth_code": code3}},
-	}
-	for i, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p := microPayReq("MV00000"+strconv.Itoa(i), code1, 100)
-			for k, v := range tt.change {
-				if v == "" {
-					delete(p, k)
-				} else {
-					p[k] = v
-				}
-			}
-			r := call(t, srv, srv.Client(), "/pay/micropay", p, wxpay.SignTypeMD5)
-			if tt.returnMsg != "" {
-				if diff := cmp.Diff(wxpay.Params{"return_code": "FAIL", "return_msg": tt.returnMsg}, r); diff != "" {
-					t.Fatalf("(-want +got):\n%s", diff)
-				}
-				return
-			}
-			wantResult(t, tt.name, r, tt.errCode)
-		})
-	}
+	})
 }
 
 // TestCodeBehaviors: how an order answers micropay and the queries that
@@ -321,9 +298,7 @@ func TestAuthCodeToOpenID(t *testing.T) {
 	wantResult(t, "expired", openid(code2), "AUTHCODEEXPIRE")
 	wantResult(t, "not a code", openid("abc"), "AUTH_CODE_INVALID")
 	r := call(t, srv, srv.Client(), "/tools/authcodetoopenid", wxpay.Params{}, wxpay.SignTypeMD5)
-	if diff := cmp.Diff(wxpay.Params{"return_code": "FAIL", "return_msg": "缺少参数auth_code"}, r); diff != "" {
-		t.Fatalf("(-want +got):\n%s", diff)
-	}
+	wantAnswer(t, "no auth_code", r, "缺少参数auth_code", "")
 }
 
 // noWait is a PayByCode schedule that runs without waiting.
