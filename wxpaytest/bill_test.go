@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,18 +15,16 @@ import (
 )
 
 func TestDownloadBill(t *testing.T) {
-	var mu sync.Mutex
-	now := time.Date(2024, 5, 1, 9, 30, 0, 0, wxpay.Beijing)
-	setNow := func(t time.Time) { mu.Lock(); now = t; mu.Unlock() }
-	srv := newServer(t, wxpaytest.WithClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return now }))
+	clk, withClock := clockAt(time.Date(2024, 5, 1, 9, 30, 0, 0, wxpay.Beijing))
+	srv := newServer(t, withClock)
 	hc := certClient(t, srv)
 
 	paidOrder(t, srv, "B0000001", 600, wxpaytest.Payment{OpenID: "oUser1"})
-	setNow(now.Add(time.Hour))
+	clk.Add(time.Hour)
 	paidOrder(t, srv, "B0000002", 129, wxpaytest.Payment{OpenID: "oUser2", Coupons: []wxpay.Coupon{{Type: "NO_CASH", ID: "c1", Fee: 29}}})
 	r := call(t, srv, hc, "/secapi/pay/refund", refundReq("B0000001", "BR1", 600, 142), wxpay.SignTypeMD5)
 	wantResult(t, "refund", r, "")
-	setNow(now.Add(24 * time.Hour)) // the next day's refund is in the next day's bill
+	clk.Add(24 * time.Hour) // the next day's refund is in the next day's bill
 	wantResult(t, "refund", call(t, srv, hc, "/secapi/pay/refund", refundReq("B0000001", "BR2", 600, 1), wxpay.SignTypeMD5), "")
 	call(t, srv, hc, "/pay/unifiedorder", jsapiOrder("B0000003", "100"), wxpay.SignTypeMD5) // unpaid: in no bill
 

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,16 +22,14 @@ import (
 // a refund and a reversed payment-code order; on 2 May a refund.
 func fundFlowServer(t *testing.T) (srv *wxpaytest.Server, txn1, refund1 string) {
 	t.Helper()
-	var mu sync.Mutex
-	now := time.Date(2024, 4, 30, 12, 0, 0, 0, wxpay.Beijing)
-	setNow := func(t time.Time) { mu.Lock(); now = t; mu.Unlock() }
-	srv = newServer(t, wxpaytest.WithClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return now }))
+	clk, withClock := clockAt(time.Date(2024, 4, 30, 12, 0, 0, 0, wxpay.Beijing))
+	srv = newServer(t, withClock)
 	hc := certClient(t, srv)
 
 	paidOrder(t, srv, "FF000000", 1000, wxpaytest.Payment{})
-	setNow(time.Date(2024, 5, 1, 9, 30, 0, 0, wxpay.Beijing))
+	clk.Set(time.Date(2024, 5, 1, 9, 30, 0, 0, wxpay.Beijing))
 	paidOrder(t, srv, "FF000001", 600, wxpaytest.Payment{})
-	setNow(time.Date(2024, 5, 1, 10, 30, 0, 0, wxpay.Beijing))
+	clk.Set(time.Date(2024, 5, 1, 10, 30, 0, 0, wxpay.Beijing))
 	paidOrder(t, srv, "FF000002", 129, wxpaytest.Payment{Coupons: []wxpay.Coupon{{Type: "NO_CASH", ID: "c1", Fee: 29}}})
 	req := refundReq("FF000001", "FFR00001", 600, 142)
 	req["refund_desc"] = "缺货"
@@ -40,7 +37,7 @@ func fundFlowServer(t *testing.T) (srv *wxpaytest.Server, txn1, refund1 string) 
 	wantResult(t, "refund", r, "")
 	wantResult(t, "micropay", call(t, srv, hc, "/pay/micropay", microPayReq("FF000003", code1, 300), wxpay.SignTypeMD5), "")
 	wantResult(t, "reverse", call(t, srv, hc, "/secapi/pay/reverse", wxpay.Params{"out_trade_no": "FF000003"}, wxpay.SignTypeMD5), "")
-	setNow(time.Date(2024, 5, 2, 8, 0, 0, 0, wxpay.Beijing))
+	clk.Set(time.Date(2024, 5, 2, 8, 0, 0, 0, wxpay.Beijing))
 	wantResult(t, "refund", call(t, srv, hc, "/secapi/pay/refund", refundReq("FF000001", "FFR00002", 600, 1), wxpay.SignTypeMD5), "")
 	return srv, r["transaction_id"], r["refund_id"]
 }

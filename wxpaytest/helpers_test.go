@@ -287,3 +287,21 @@ func runChangeCases(t *testing.T, srv *wxpaytest.Server, path string, base func(
 		})
 	}
 }
+
+// clock is a server clock the test sets, for WithClock.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// clockAt returns a clock showing t and the option that gives it to a server.
+func clockAt(t time.Time) (*clock, wxpaytest.Option) {
+	c := &clock{now: t}
+	return c, wxpaytest.WithClock(c.Now)
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+func (c *clock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
+
+func (c *clock) Add(d time.Duration) { c.Set(c.Now().Add(d)) }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -206,10 +205,8 @@ func TestPayEndsUserPaying(t *testing.T) {
 }
 
 func TestReverse(t *testing.T) {
-	var mu sync.Mutex
-	now := time.Date(2024, 5, 1, 10, 0, 0, 0, wxpay.Beijing)
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	srv := newServer(t, wxpaytest.WithClock(clock))
+	clk, withClock := clockAt(time.Date(2024, 5, 1, 10, 0, 0, 0, wxpay.Beijing))
+	srv := newServer(t, withClock)
 	hc := certClient(t, srv)
 	reverse := func(p wxpay.Params) wxpay.Params {
 		return call(t, srv, hc, "/secapi/pay/reverse", p, wxpay.SignTypeMD5)
@@ -264,9 +261,7 @@ func TestReverse(t *testing.T) {
 		t.Fatal(err)
 	}
 	micro("MR000005", "114567890123456789")
-	mu.Lock()
-	now = now.Add(7*24*time.Hour + time.Second)
-	mu.Unlock()
+	clk.Add(7*24*time.Hour + time.Second)
 	wantResult(t, "reverse after 7 days", reverse(wxpay.Params{"out_trade_no": "MR000005"}), "REVERSE_EXPIRE")
 
 	r = call(t, srv, srv.Client(), "/secapi/pay/reverse", wxpay.Params{"out_trade_no": "MR000005"}, wxpay.SignTypeMD5)

@@ -274,24 +274,18 @@ func TestNativeAndMWeb(t *testing.T) {
 }
 
 func TestPrepayExpiresAfterTwoHours(t *testing.T) {
-	var mu sync.Mutex
-	now := time.Date(2024, 5, 1, 10, 0, 0, 0, wxpay.Beijing)
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	srv := newServer(t, wxpaytest.WithClock(clock))
+	clk, withClock := clockAt(time.Date(2024, 5, 1, 10, 0, 0, 0, wxpay.Beijing))
+	srv := newServer(t, withClock)
 	order := jsapiOrder("E0000001", "100")
 	first := call(t, srv, srv.Client(), "/pay/unifiedorder", order, wxpay.SignTypeMD5)["prepay_id"]
 	if !strings.HasPrefix(first, "wx20240501100000") {
 		t.Fatalf("prepay_id %q does not carry the Beijing time", first)
 	}
-	mu.Lock()
-	now = now.Add(119 * time.Minute)
-	mu.Unlock()
+	clk.Add(119 * time.Minute)
 	if got := call(t, srv, srv.Client(), "/pay/unifiedorder", order, wxpay.SignTypeMD5)["prepay_id"]; got != first {
 		t.Fatalf("after 1h59m: prepay_id %q, want %q", got, first)
 	}
-	mu.Lock()
-	now = now.Add(time.Minute)
-	mu.Unlock()
+	clk.Add(time.Minute)
 	if got := call(t, srv, srv.Client(), "/pay/unifiedorder", order, wxpay.SignTypeMD5)["prepay_id"]; got == first {
 		t.Fatalf("after 2h: still prepay_id %q", got)
 	}
