@@ -9,39 +9,62 @@
 //	POST /pay/unifiedorder
 //	POST /pay/orderquery
 //	POST /pay/closeorder
-//	POST /secapi/pay/refund   (merchant client certificate required)
+//	POST /secapi/pay/refund        (merchant client certificate required)
 //	POST /pay/refundquery
 //	POST /pay/downloadbill
+//	POST /pay/downloadfundflow     (client certificate, HMAC-SHA256 only)
+//	POST /pay/micropay
+//	POST /secapi/pay/reverse       (client certificate)
+//	POST /tools/authcodetoopenid
 //
 // and behaves as WeChat does: requests must be POSTed XML for the
 // server's appid and mch_id, signed with its API key (MD5, or HMAC-SHA256
 // when sign_type says so); answers are signed with the request's sign
 // type; orders and refunds keep state, with WeChat's error codes
 // (ORDERPAID, ORDERCLOSED, OUT_TRADE_NO_USED, ORDERNOTEXIST,
-// REFUND_FEE_MISMATCH, REFUNDNOTEXIST, …).
+// REFUND_FEE_MISMATCH, REFUNDNOTEXIST, USERPAYING, ORDERREVERSED,
+// AUTHCODEEXPIRE, REVERSE_EXPIRE, …).
 //
 // The test drives the payer's side: Pay marks an order paid and delivers
 // the signed payment notify to its notify_url, retrying on WeChat's
 // schedule (compressed, see WithNotifyScale) until the merchant replies
 // with the success XML; a refund succeeds at once (or when CompleteRefund
 // says so, with WithManualRefunds) and its notify is delivered encrypted
-// the same way. Fail injects faults into answers (HTTP 500, timeouts,
-// SYSTEMERROR, bad signatures, broken XML), SendForgedNotify sends forged
-// notifies, and Requests and Notifies record everything for assertions.
+// the same way. Payment codes pay at once, or as SetCodeBehavior says:
+// USERPAYING until some order query or for good, SYSTEMERROR, NOTENOUGH,
+// recall=Y on reversal… Fail injects faults into answers (HTTP 500,
+// timeouts, SYSTEMERROR, bad signatures, broken XML), SendForgedNotify
+// sends forged notifies, and Requests and Notifies record everything for
+// assertions.
+//
+// WithSandbox turns the server into WeChat's sandbox, under both of its
+// path prefixes and with its sandbox key; WithSubMerchants makes the
+// merchant a service provider whose requests name a sub-merchant.
 //
 // The server is built on the public API of package wxpay only (Params,
 // ParseXML, Sign, VerifySign), so it cannot share a private bug with the
 // client.
 //
 // Where it differs from WeChat, on purpose:
-//   - /secapi/ without a client certificate is answered return_code FAIL;
-//     WeChat refuses the TLS handshake. Both are errors for the client.
+//   - /secapi/ and downloadfundflow without a client certificate are
+//     answered return_code FAIL; WeChat refuses the TLS handshake. Both
+//     are errors for the client.
 //   - A notify_url with a query string is refused; WeChat accepts it and
 //     then never calls it.
 //   - Orders can be closed at once (WeChat: not within 5 minutes of
 //     creation), refunds follow each other without the one-minute gap,
-//     and a day's bill can be downloaded at once, not from 10:00 the next
-//     day.
+//     payment-code orders can be reversed at once (WeChat asks for 15
+//     seconds), and a day's bills can be downloaded at once, not from
+//     10:00 the next day.
+//   - A reversed payment-code order is in no bill and no fund flow; the
+//     money is back with the payer either way.
+//   - The fund flow is a model: payments in and refunds out of the basic
+//     account at their settlement amount, the fees (0.6%) out of and back
+//     into the fees account, nothing in the operation account.
+//   - The sandbox runs every call with the ordinary rules (no test cases
+//     chosen by amount), unified order included under the XDC prefix.
+//   - Order and refund numbers are unique per server, not per
+//     sub-merchant.
 //   - Error texts (return_msg, err_code_des) follow WeChat's where they
 //     are known and are close approximations elsewhere; err_codes follow
 //     the documentation and observed answers.
