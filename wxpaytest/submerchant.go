@@ -11,8 +11,10 @@ type SubMerchant struct {
 
 // WithSubMerchants makes the server's merchant a service provider (服务商)
 // with these sub-merchants. Every request must then name one of them in
-// sub_mch_id (downloadbill and downloadfundflow may leave it out), and
-// may name one of its AppIDs in sub_appid; JSAPI orders may give the
+// sub_mch_id, and may name one of its AppIDs in sub_appid; the bill
+// downloads may leave it out: downloadbill then lists every
+// sub-merchant's trades, downloadfundflow the provider's own account,
+// where no sub-merchant's money goes. JSAPI orders may give the
 // payer as sub_openid, under sub_appid, instead of openid. The server
 // keeps sub_mch_id, sub_appid and sub_openid with the order, echoes
 // sub_mch_id and sub_appid in its answers, and sends them in the

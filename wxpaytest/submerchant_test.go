@@ -153,6 +153,17 @@ func TestSubMerchantIsolation(t *testing.T) {
 	if r["return_msg"] != "No Bill Exist" {
 		t.Errorf("B's bill: %v", r)
 	}
+
+	// The fund flow: A's account has the payment; the provider's own none.
+	flowReq := wxpay.Params{"bill_date": day, "account_type": "Basic"}
+	_, flow := postRaw(t, hc, srv.URL+"/pay/downloadfundflow", signed(asA(flowReq), wxpay.SignTypeHMACSHA256).AppendXML(nil))
+	if !strings.Contains(string(flow), ",`"+txn+",") {
+		t.Errorf("A's fund flow lacks its payment:\n%s", flow)
+	}
+	r = call(t, srv, hc, "/pay/downloadfundflow", flowReq, wxpay.SignTypeHMACSHA256)
+	if r["return_msg"] != "No Bill Exist" {
+		t.Errorf("provider's own fund flow: %v", r)
+	}
 }
 
 // TestSDKSubMerchant: the SDK in service-provider mode: the sub-merchant
