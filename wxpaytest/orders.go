@@ -315,7 +315,7 @@ func (o *order) feeType() string {
 }
 
 func (s *Server) closeOrder(p wxpay.Params) answer {
-	o := s.findOrder(wxpay.Params{"out_trade_no": p["out_trade_no"], "sub_mch_id": p["sub_mch_id"]})
+	o := s.findOrder(p)
 	switch {
 	case o == nil:
 		return refuse("ORDERNOTEXIST", "订单不存在")
