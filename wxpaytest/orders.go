@@ -460,11 +460,13 @@ func (s *Server) payNotifyParams(o *order) wxpay.Params {
 	return p
 }
 
-// newID returns a WeChat-shaped number: prefix, a random block, the
+// newID returns a WeChat-shaped number: prefix, eight random digits, the
 // Beijing date of t and a sequence number, n digits in all.
 func (s *Server) newID(prefix string, t time.Time, n int) string {
 	s.st.seq++
-	id := prefix + strconv.FormatUint(1e4+rand.Uint64N(9e4), 10)[1:] + t.In(wxpay.Beijing).Format("20060102")
+	// Eight random digits keep ids of two servers (a restarted one, say)
+	// from colliding on the same day and sequence number.
+	id := prefix + strconv.FormatUint(1e8+rand.Uint64N(9e8), 10)[1:] + t.In(wxpay.Beijing).Format("20060102")
 	seq := strconv.Itoa(s.st.seq)
 	for len(id)+len(seq) < n {
 		id += "0"
