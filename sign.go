@@ -119,16 +119,17 @@ func appendSign(dst []byte, p Params, apiKey string, t SignType) ([]byte, error)
 	s := scratchPool.Get().(*scratch)
 	defer s.release()
 	s.sortFields(p, true)
-	return s.appendSign(dst, apiKey, t), nil
+	return s.appendSign(dst, apiKey, t, false), nil
 }
 
-// appendSign appends the signature of s's sorted fields, leaving out
-// "sign" and empty values, to dst.
-func (s *scratch) appendSign(dst []byte, apiKey string, t SignType) []byte {
+// appendSign appends the signature of s's sorted fields to dst. With
+// filter, it leaves out "sign" and empty values, which sortFields has
+// otherwise left out already.
+func (s *scratch) appendSign(dst []byte, apiKey string, t SignType, filter bool) []byte {
 	buf := s.buf[:0]
 	for _, o := range s.order {
 		f := &s.fields[o.i]
-		if f.v == "" || f.k == "sign" {
+		if filter && (f.v == "" || f.k == "sign") {
 			continue
 		}
 		buf = append(buf, f.k...)
@@ -203,16 +204,21 @@ func namePrefix(k string) uint64 {
 // order by name, leaving out "sign" and, if skipEmpty, empty values. It
 // returns the bytes the fields take as name=value&.
 func (s *scratch) sortFields(p Params, skipEmpty bool) int {
-	s.fields, s.order = s.fields[:0], s.order[:0]
-	size := 0
+	if cap(s.fields) < len(p) {
+		s.fields, s.order = make([]field, len(p)), make([]fieldOrder, len(p))
+	}
+	fields, order := s.fields[:len(p)], s.order[:len(p)]
+	n, size := 0, 0
 	for k, v := range p {
 		if skipEmpty && (v == "" || k == "sign") {
 			continue
 		}
-		s.order = append(s.order, fieldOrder{namePrefix(k), len(s.fields)})
-		s.fields = append(s.fields, field{k, v})
+		order[n] = fieldOrder{namePrefix(k), n}
+		fields[n] = field{k, v}
+		n++
 		size += len(k) + len(v) + 2
 	}
+	s.fields, s.order = fields[:n], order[:n]
 	s.buf = slices.Grow(s.buf[:0], size+len("key=")+64)
 	// Insertion sort: v2 messages have a few dozen fields, where it beats
 	// the general sort; the prefixes make most comparisons one instruction.

@@ -64,7 +64,7 @@ func appendSignedXML(b []byte, p Params, key string, t SignType) ([]byte, error)
 	defer s.release()
 	size := s.sortFields(p, false)
 	var signBuf [64]byte
-	sign := string(s.appendSign(signBuf[:0], key, t))
+	sign := string(s.appendSign(signBuf[:0], key, t, true))
 	b = slices.Grow(b, s.xmlSize(size)+len("<sign><![CDATA[]]></sign>")+len(sign))
 	b = append(b, "<xml>"...)
 	signed := false
