@@ -478,9 +478,10 @@ func (c *Client) checkResponse(p Params, key string, st SignType) (Params, error
 	return p, nil
 }
 
-// checkMerchant rejects a verified message addressed to another app or
-// merchant; a field that is absent is not checked, as some messages (the
-// sandbox key answer, for one) carry no appid.
+// checkMerchant rejects a verified message addressed to another app,
+// merchant or sub-merchant; a field that is absent is not checked, as not
+// every message carries every one (the sandbox key answer has no appid,
+// and not every answer in service-provider mode echoes sub_mch_id).
 func (c *Client) checkMerchant(p Params) error {
 	if v, ok := p["appid"]; ok && v != c.appID {
 		return fmt.Errorf("%w: appid %q, expected %q", ErrMerchantMismatch, v, c.appID)
@@ -488,8 +489,8 @@ func (c *Client) checkMerchant(p Params) error {
 	if v, ok := p["mch_id"]; ok && v != c.mchID {
 		return fmt.Errorf("%w: mch_id %q, expected %q", ErrMerchantMismatch, v, c.mchID)
 	}
-	if c.subMchID != "" && p["sub_mch_id"] != c.subMchID {
-		return fmt.Errorf("%w: sub_mch_id %q, expected %q", ErrMerchantMismatch, p["sub_mch_id"], c.subMchID)
+	if v, ok := p["sub_mch_id"]; ok && c.subMchID != "" && v != c.subMchID {
+		return fmt.Errorf("%w: sub_mch_id %q, expected %q", ErrMerchantMismatch, v, c.subMchID)
 	}
 	if v, ok := p["sub_appid"]; ok && c.subAppID != "" && v != c.subAppID {
 		return fmt.Errorf("%w: sub_appid %q, expected %q", ErrMerchantMismatch, v, c.subAppID)

@@ -238,6 +238,11 @@ func (c *Client) notifyEnvelope(body []byte) (Params, error) {
 	if err := present(p, "appid", "mch_id"); err != nil {
 		return nil, err
 	}
+	// Answers in service-provider mode do not all echo sub_mch_id, so
+	// checkMerchant lets it be absent; a notify always names it.
+	if c.subMchID != "" && p["sub_mch_id"] == "" {
+		return nil, fmt.Errorf("%w: notify names no sub_mch_id, expected %q", ErrMerchantMismatch, c.subMchID)
+	}
 	return p, nil
 }
 

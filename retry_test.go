@@ -284,7 +284,11 @@ func TestSubMerchant(t *testing.T) {
 		if req["sub_mch_id"] != "1900000109" || req["sub_appid"] != "wxsub" {
 			t.Errorf("request lacks the sub-merchant: %v", req)
 		}
-		return 200, ok(req, "sub_mch_id", sub, "sub_appid", "wxsub")
+		resp := ok(req, "sub_mch_id", sub, "sub_appid", "wxsub")
+		if sub == "" {
+			delete(resp, "sub_mch_id")
+		}
+		return 200, resp
 	})
 	c := newTestClient(t, f, WithSubMerchant("wxsub", "1900000109"))
 	sub = "1900000109"
@@ -294,6 +298,10 @@ func TestSubMerchant(t *testing.T) {
 	sub = "1900000999"
 	if _, err := c.call(context.Background(), queryEP, Params{}); !errors.Is(err, ErrMerchantMismatch) {
 		t.Errorf("answer for another sub-merchant: %v, want ErrMerchantMismatch", err)
+	}
+	sub = "" // not every answer echoes sub_mch_id
+	if _, err := c.call(context.Background(), queryEP, Params{}); err != nil {
+		t.Errorf("answer without sub_mch_id: %v", err)
 	}
 	other, err := c.ForSubMerchant("wxsub", "1900000999")
 	if err != nil {
