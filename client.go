@@ -369,9 +369,6 @@ func (c *Client) prepare(ctx context.Context, ep endpoint, req Params) (string, 
 	}
 	req["nonce_str"] = c.nonce()
 	req["sign_type"] = string(st)
-	if err := checkText(req); err != nil {
-		return "", "", nil, err
-	}
 	body, err := appendSignedXML(nil, req, key, st)
 	return key, st, body, err
 }
@@ -498,21 +495,20 @@ func (c *Client) checkMerchant(p Params) error {
 	return nil
 }
 
-// checkText refuses a request that cannot be written as XML, naming the
-// field: a value with bytes XML cannot carry would be lost or changed on
-// the way and then fail WeChat's signature check with no clue why.
-func checkText(p Params) error {
-	for k, v := range p {
-		if name, _ := scanName(k, 0); name != k || k == "" {
-			return &ValidationError{Field: k, Reason: "is not a valid field name"}
+// checkText refuses a request field that cannot be written as XML, naming
+// it: a value with bytes XML cannot carry would be lost or changed on the
+// way and then fail WeChat's signature check with no clue why.
+func checkText(k, v string) error {
+	if name, _ := scanName(k, 0); name != k || k == "" {
+		return &ValidationError{Field: k, Reason: "is not a valid field name"}
+	}
+	for i := 0; i < len(v); i++ {
+		if i+8 <= len(v) && printableASCII8(v[i:i+8], true) {
+			i += 7
+			continue
 		}
-		for i := 0; i < len(v); i++ {
-			if c := v[i]; c >= utf8.RuneSelf || c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
-				if err := checkRunes(k, v[i:]); err != nil {
-					return err
-				}
-				break
-			}
+		if c := v[i]; c >= utf8.RuneSelf || c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+			return checkRunes(k, v[i:])
 		}
 	}
 	return nil

@@ -179,11 +179,14 @@ func required(p Params, fields ...string) error {
 	return nil
 }
 
-// maxLen returns a *ValidationError when p[field] has more than n
-// characters. Limits are the documented String(n), taking the larger of
-// the values different pages give.
-func maxLen(p Params, field string, n int) error {
-	if l := utf8.RuneCountInString(p[field]); l > n {
+// checkLen returns a *ValidationError when v, the value of field, has
+// more than n characters. Limits are the documented String(n), taking the
+// larger of the values different pages give.
+func checkLen(field, v string, n int) error {
+	if len(v) <= n { // never more characters than bytes
+		return nil
+	}
+	if l := utf8.RuneCountInString(v); l > n {
 		return &ValidationError{Field: field, Reason: fmt.Sprintf("has %d characters, at most %d allowed", l, n)}
 	}
 	return nil

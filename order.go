@@ -161,10 +161,10 @@ func setText(p Params, fields ...textField) error {
 		if f.value == "" {
 			continue
 		}
-		p[f.name] = f.value
-		if err := maxLen(p, f.name, f.max); err != nil {
+		if err := checkLen(f.name, f.value, f.max); err != nil {
 			return err
 		}
+		p[f.name] = f.value
 	}
 	return nil
 }

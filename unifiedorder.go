@@ -104,36 +104,28 @@ func newUnifiedOrderResponse(p Params) (*UnifiedOrderResponse, error) {
 	}, nil
 }
 
-// unifiedOrderLimits are the documented String(n) limits, the larger
-// where pages disagree (body 127/128, spbill_create_ip 16/64, detail
-// 6000/6144/8192, attach 127 here and 128 in the notify): a value WeChat
-// might still accept is not refused here.
-var unifiedOrderLimits = [...]struct {
-	field string
-	n     int
-}{
-	{"device_info", 32}, {"body", 128}, {"detail", 8192}, {"attach", 128},
-	{"fee_type", 16}, {"spbill_create_ip", 64}, {"goods_tag", 32}, {"notify_url", 256},
-	{"product_id", 32}, {"limit_pay", 32}, {"openid", 128}, {"sub_openid", 128}, {"receipt", 8},
-	{"profit_sharing", 16}, {"scene_info", 256},
-}
-
-// params validates r and returns its wire fields.
+// params validates r and returns its wire fields. The length limits are
+// the documented String(n), the larger where pages disagree (body
+// 127/128, spbill_create_ip 16/64, detail 6000/6144/8192, attach 127 here
+// and 128 in the notify): a value WeChat might still accept is not
+// refused here.
 func (r *UnifiedOrderRequest) params() (Params, error) {
 	if r == nil {
 		return nil, &ValidationError{Field: "request", Reason: "is nil"}
 	}
-	p := make(Params, 24) // the fields below plus the five the pipeline adds
-	for _, f := range [...]struct{ k, v string }{
-		{"device_info", r.DeviceInfo}, {"body", r.Body}, {"detail", r.Detail}, {"attach", r.Attach},
-		{"out_trade_no", r.OutTradeNo}, {"fee_type", r.FeeType}, {"spbill_create_ip", r.SpbillCreateIP},
-		{"time_start", formatTime(r.TimeStart)}, {"time_expire", formatTime(r.TimeExpire)},
-		{"goods_tag", r.GoodsTag}, {"notify_url", r.NotifyURL}, {"trade_type", string(r.TradeType)},
-		{"product_id", r.ProductID}, {"limit_pay", r.LimitPay}, {"openid", r.OpenID},
-		{"sub_openid", r.SubOpenID}, {"receipt", r.Receipt}, {"profit_sharing", r.ProfitSharing}, {"scene_info", r.SceneInfo},
-	} {
-		if f.v != "" {
-			p[f.k] = f.v
+	fields := [...]textField{
+		{"device_info", r.DeviceInfo, 32}, {"body", r.Body, 128}, {"detail", r.Detail, 8192}, {"attach", r.Attach, 128},
+		{"out_trade_no", r.OutTradeNo, 32}, {"fee_type", r.FeeType, 16}, {"spbill_create_ip", r.SpbillCreateIP, 64},
+		{"time_start", formatTime(r.TimeStart), 14}, {"time_expire", formatTime(r.TimeExpire), 14},
+		{"goods_tag", r.GoodsTag, 32}, {"notify_url", r.NotifyURL, 256}, {"trade_type", string(r.TradeType), 16},
+		{"product_id", r.ProductID, 32}, {"limit_pay", r.LimitPay, 32}, {"openid", r.OpenID, 128},
+		{"sub_openid", r.SubOpenID, 128}, {"receipt", r.Receipt, 8}, {"profit_sharing", r.ProfitSharing, 16},
+		{"scene_info", r.SceneInfo, 256},
+	}
+	p := make(Params, 24) // the fields above plus the five the pipeline adds
+	for _, f := range fields {
+		if f.value != "" {
+			p[f.name] = f.value
 		}
 	}
 	if err := required(p, "body", "out_trade_no", "spbill_create_ip", "notify_url", "trade_type"); err != nil {
@@ -161,13 +153,13 @@ func (r *UnifiedOrderRequest) params() (Params, error) {
 	default:
 		return nil, &ValidationError{Field: "trade_type", Reason: "must be JSAPI, NATIVE, APP or MWEB, not " + string(r.TradeType)}
 	}
-	for _, l := range unifiedOrderLimits {
-		if err := maxLen(p, l.field, l.n); err != nil {
-			return nil, err
-		}
-	}
 	if err := checkOutNo(p, "out_trade_no", 6, 32); err != nil {
 		return nil, err
+	}
+	for _, f := range fields {
+		if err := checkLen(f.name, f.value, f.max); err != nil {
+			return nil, err
+		}
 	}
 	if err := checkNotifyURL(p, "notify_url"); err != nil {
 		return nil, err

@@ -54,7 +54,8 @@ func (p Params) AppendXML(b []byte) []byte {
 
 // appendSignedXML signs p with key and t, sets p["sign"], and appends p
 // as AppendXML does: the request pipeline's encoder, sorting the fields
-// once for both the signature and the XML.
+// once for both the signature and the XML. A field that XML cannot carry
+// is a *ValidationError.
 func appendSignedXML(b []byte, p Params, key string, t SignType) ([]byte, error) {
 	if !t.Valid() {
 		return nil, fmt.Errorf("%w: %q", ErrUnknownSignType, string(t))
@@ -63,6 +64,11 @@ func appendSignedXML(b []byte, p Params, key string, t SignType) ([]byte, error)
 	s := scratchPool.Get().(*scratch)
 	defer s.release()
 	size := s.sortFields(p, false)
+	for _, f := range s.fields {
+		if err := checkText(f.k, f.v); err != nil {
+			return nil, err
+		}
+	}
 	var signBuf [64]byte
 	sign := string(s.appendSign(signBuf[:0], key, t, true))
 	b = slices.Grow(b, s.xmlSize(size)+len("<sign><![CDATA[]]></sign>")+len(sign))
@@ -107,7 +113,7 @@ func appendCDATA(b []byte, v string) []byte {
 		return b
 	}
 	b = append(b, "<![CDATA["...)
-	if !strings.Contains(v, "]]>") && strings.IndexByte(v, '\r') < 0 {
+	if strings.IndexByte(v, ']') < 0 && strings.IndexByte(v, '\r') < 0 {
 		b = append(b, v...)
 		return append(b, "]]>"...)
 	}

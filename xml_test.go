@@ -108,3 +108,29 @@ func TestAppendXML(t *testing.T) {
 		t.Errorf("round trip (-sent +parsed):\n%s", diff)
 	}
 }
+
+func TestCheckText(t *testing.T) {
+	tests := []struct {
+		k, v string
+		ok   bool
+	}{
+		{"body", "plain ascii, longer than one eight-byte word", true},
+		{"body", "tabs\tnew\nlines\r\nand 腾讯 and emoji 😀", true},
+		{"body", "", true},
+		{"body", "eightASC\x01", false},        // found past the word-at-a-time path
+		{"body", "0123456789abcdef\x1f", false}, // two whole words first
+		{"body", "腾讯\x00", false},
+		{"body", "\xff\xfe invalid UTF-8 after a word", false},
+		{"body", "U+FFFE \uFFFE", false},
+		{"bad name", "v", false},
+		{"ns:name", "v", false},
+		{"", "v", false},
+	}
+	for _, tt := range tests {
+		err := checkText(tt.k, tt.v)
+		var ve *ValidationError
+		if tt.ok != (err == nil) || err != nil && (!errors.As(err, &ve) || ve.Field != tt.k) {
+			t.Errorf("checkText(%q, %q) = %v, want ok %v", tt.k, tt.v, err, tt.ok)
+		}
+	}
+}
