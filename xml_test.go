@@ -117,7 +117,7 @@ func TestCheckText(t *testing.T) {
 		{"body", "plain ascii, longer than one eight-byte word", true},
 		{"body", "tabs\tnew\nlines\r\nand 腾讯 and emoji 😀", true},
 		{"body", "", true},
-		{"body", "eightASC\x01", false},        // found past the word-at-a-time path
+		{"body", "eightASC\x01", false},         // found past the word-at-a-time path
 		{"body", "0123456789abcdef\x1f", false}, // two whole words first
 		{"body", "腾讯\x00", false},
 		{"body", "\xff\xfe invalid UTF-8 after a word", false},
