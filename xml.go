@@ -273,9 +273,10 @@ func scanFlat(s string) (Params, bool) {
 		return nil, false
 	}
 	i++
-	// One '/' per end tag, the root's included, plus the few in values: a
-	// size hint that is cheap to count and seldom a field or two too large.
-	p := make(Params, strings.Count(s, "/")-1)
+	// A size hint cheap to count: a '/' per end tag, the root's included,
+	// plus those in values (base64 and URLs have many), and no more than
+	// two '<' per field.
+	p := make(Params, max(min(strings.Count(s, "/"), strings.Count(s, "<")/2)-1, 0))
 	for {
 		i = skipSpace(s, i)
 		if i+1 >= len(s) || s[i] != '<' {
