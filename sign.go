@@ -109,26 +109,28 @@ func verifySignAs(p Params, apiKey string, t SignType) error {
 
 // appendSign appends the upper-case hex signature of p to dst.
 //
-// The canonical string is built once in a pooled buffer and hashed with
-// md5.Sum or a keyed HMAC state reused from a per-key pool, so that
-// signing allocates nothing but its result.
+// The fields are sorted on the stack and the canonical string is built
+// once in a pooled buffer, then hashed with md5.Sum or a keyed HMAC state
+// reused from a per-key pool, so that signing allocates nothing but its
+// result.
 func appendSign(dst []byte, p Params, apiKey string, t SignType) ([]byte, error) {
 	if !t.Valid() {
 		return nil, fmt.Errorf("%w: %q", ErrUnknownSignType, string(t))
 	}
+	var arr [fieldsOnStack]field
+	fields, size := sortFields(arr[:0], p, true)
 	s := scratchPool.Get().(*scratch)
 	defer s.release()
-	s.sortFields(p, true)
-	return s.appendSign(dst, apiKey, t, false), nil
+	return s.appendSign(dst, fields, size, apiKey, t, false), nil
 }
 
-// appendSign appends the signature of s's sorted fields to dst. With
-// filter, it leaves out "sign" and empty values, which sortFields has
-// otherwise left out already.
-func (s *scratch) appendSign(dst []byte, apiKey string, t SignType, filter bool) []byte {
-	buf := s.buf[:0]
-	for _, o := range s.order {
-		f := &s.fields[o.i]
+// appendSign appends the signature of the sorted fields, which take size
+// bytes as name=value&, to dst. With filter, it leaves out "sign" and
+// empty values, which sortFields has otherwise left out already.
+func (s *scratch) appendSign(dst []byte, fields []field, size int, apiKey string, t SignType, filter bool) []byte {
+	buf := slices.Grow(s.buf[:0], size+len("key=")+len(apiKey))
+	for i := range fields {
+		f := &fields[i]
 		if filter && (f.v == "" || f.k == "sign") {
 			continue
 		}
@@ -154,37 +156,43 @@ func (s *scratch) appendSign(dst []byte, apiKey string, t SignType, filter bool)
 	return appendUpperHex(dst, sum)
 }
 
-// scratch is the reusable working memory of signing and encoding.
+// scratch is the reusable heap memory of signing: the canonical string
+// goes to hash.Hash.Write, an interface call, so it cannot live on the
+// stack.
 type scratch struct {
-	fields []field
-	order  []fieldOrder // fields, sorted; free of pointers, so sorting it costs no GC write barriers
-	buf    []byte
-	sum    [sha256.Size]byte
+	buf []byte
+	sum [sha256.Size]byte
 }
 
-var scratchPool = sync.Pool{New: func() any {
-	return &scratch{fields: make([]field, 0, 32), order: make([]fieldOrder, 0, 32), buf: make([]byte, 0, 1024)}
-}}
+var scratchPool = sync.Pool{New: func() any { return &scratch{buf: make([]byte, 0, 1024)} }}
 
 // release returns s to the pool, unless an unusually large message made
 // it grow: one such message should not pin its memory for good.
 func (s *scratch) release() {
-	if cap(s.buf) > 64<<10 || cap(s.fields) > 1024 || cap(s.order) > 1024 {
-		return
+	if cap(s.buf) <= 64<<10 {
+		scratchPool.Put(s)
 	}
-	clear(s.fields) // drop references to the message's strings
-	scratchPool.Put(s)
 }
 
-// field is one name=value pair of a message.
-type field struct{ k, v string }
+// fieldsOnStack is how many fields the callers of sortFields sort in an
+// array on their stack: more than any v2 message but the largest refund
+// queries has, and sorting on the stack costs no GC write barriers.
+const fieldsOnStack = 40
 
-// fieldOrder places s.fields[i] by the first eight bytes of its name, as a
-// big-endian number: zero-padding short names keeps the numbers' order
-// consistent with the names', and equal prefixes fall back to the names.
-type fieldOrder struct {
-	pre uint64
-	i   int
+// field is one name=value pair of a message, with the first eight bytes
+// of its name as a big-endian number to sort by: zero-padding short names
+// keeps the numbers' order consistent with the names', and equal prefixes
+// fall back to the names.
+type field struct {
+	pre  uint64
+	k, v string
+}
+
+func (f *field) less(g *field) bool {
+	if f.pre != g.pre {
+		return f.pre < g.pre
+	}
+	return f.k < g.k
 }
 
 // namePrefix returns the first eight bytes of k, zero-padded, as a
@@ -200,45 +208,29 @@ func namePrefix(k string) uint64 {
 	return pre
 }
 
-// sortFields fills s.fields with p's fields and s.order with their byte
-// order by name, leaving out "sign" and, if skipEmpty, empty values. It
-// returns the bytes the fields take as name=value&.
-func (s *scratch) sortFields(p Params, skipEmpty bool) int {
-	if cap(s.fields) < len(p) {
-		s.fields, s.order = make([]field, len(p)), make([]fieldOrder, len(p))
-	}
-	fields, order := s.fields[:len(p)], s.order[:len(p)]
-	n, size := 0, 0
+// sortFields appends p's fields to dst in byte order of their names,
+// leaving out "sign" and empty values if skipEmpty, and returns them with
+// the bytes they take as name=value&.
+func sortFields(dst []field, p Params, skipEmpty bool) ([]field, int) {
+	size := 0
 	for k, v := range p {
 		if skipEmpty && (v == "" || k == "sign") {
 			continue
 		}
-		order[n] = fieldOrder{namePrefix(k), n}
-		fields[n] = field{k, v}
-		n++
+		dst = append(dst, field{namePrefix(k), k, v})
 		size += len(k) + len(v) + 2
 	}
-	s.fields, s.order = fields[:n], order[:n]
-	s.buf = slices.Grow(s.buf[:0], size+len("key=")+64)
 	// Insertion sort: v2 messages have a few dozen fields, where it beats
 	// the general sort; the prefixes make most comparisons one instruction.
-	o := s.order
-	for i := 1; i < len(o); i++ {
-		x := o[i]
+	for i := 1; i < len(dst); i++ {
+		x := dst[i]
 		j := i
-		for ; j > 0 && s.less(x, o[j-1]); j-- {
-			o[j] = o[j-1]
+		for ; j > 0 && x.less(&dst[j-1]); j-- {
+			dst[j] = dst[j-1]
 		}
-		o[j] = x
+		dst[j] = x
 	}
-	return size
-}
-
-func (s *scratch) less(a, b fieldOrder) bool {
-	if a.pre != b.pre {
-		return a.pre < b.pre
-	}
-	return s.fields[a.i].k < s.fields[b.i].k
+	return dst, size
 }
 
 // hmacPools holds, per API key, a pool of HMAC-SHA256 states already

@@ -40,14 +40,12 @@ var (
 // Field names must be XML names and values valid XML text; the client's
 // request pipeline checks both before it encodes.
 func (p Params) AppendXML(b []byte) []byte {
-	s := scratchPool.Get().(*scratch)
-	defer s.release()
-	size := s.sortFields(p, false)
-	b = slices.Grow(b, s.xmlSize(size))
+	var arr [fieldsOnStack]field
+	fields, size := sortFields(arr[:0], p, false)
+	b = slices.Grow(b, xmlSize(fields, size))
 	b = append(b, "<xml>"...)
-	for _, o := range s.order {
-		f := &s.fields[o.i]
-		b = appendField(b, f.k, f.v)
+	for i := range fields {
+		b = appendField(b, fields[i].k, fields[i].v)
 	}
 	return append(b, "</xml>"...)
 }
@@ -61,21 +59,22 @@ func appendSignedXML(b []byte, p Params, key string, t SignType) ([]byte, error)
 		return nil, fmt.Errorf("%w: %q", ErrUnknownSignType, string(t))
 	}
 	delete(p, "sign")
-	s := scratchPool.Get().(*scratch)
-	defer s.release()
-	size := s.sortFields(p, false)
-	for _, f := range s.fields {
-		if err := checkText(f.k, f.v); err != nil {
+	var arr [fieldsOnStack]field
+	fields, size := sortFields(arr[:0], p, false)
+	for i := range fields {
+		if err := checkText(fields[i].k, fields[i].v); err != nil {
 			return nil, err
 		}
 	}
+	s := scratchPool.Get().(*scratch)
 	var signBuf [64]byte
-	sign := string(s.appendSign(signBuf[:0], key, t, true))
-	b = slices.Grow(b, s.xmlSize(size)+len("<sign><![CDATA[]]></sign>")+len(sign))
+	sign := string(s.appendSign(signBuf[:0], fields, size, key, t, true))
+	s.release()
+	b = slices.Grow(b, xmlSize(fields, size)+len("<sign><![CDATA[]]></sign>")+len(sign))
 	b = append(b, "<xml>"...)
 	signed := false
-	for _, o := range s.order {
-		f := &s.fields[o.i]
+	for i := range fields {
+		f := &fields[i]
 		if !signed && f.k > "sign" {
 			b, signed = appendField(b, "sign", sign), true
 		}
@@ -88,12 +87,12 @@ func appendSignedXML(b []byte, p Params, key string, t SignType) ([]byte, error)
 	return append(b, "</xml>"...), nil
 }
 
-// xmlSize is the size of the XML of s's fields, whose name=value& take size.
-func (s *scratch) xmlSize(size int) int {
-	for _, f := range s.fields {
-		size += len(f.k)
+// xmlSize is the size of the XML of fields, whose name=value& take size.
+func xmlSize(fields []field, size int) int {
+	for i := range fields {
+		size += len(fields[i].k)
 	}
-	return size + len("<xml></xml>") + len(s.fields)*len("<></><![CDATA[]]>")
+	return size + len("<xml></xml>") + len(fields)*len("<></><![CDATA[]]>")
 }
 
 func appendField(b []byte, k, v string) []byte {
