@@ -6,9 +6,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"maps"
 	"math/rand/v2"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -198,5 +200,24 @@ func TestVerifySign(t *testing.T) {
 	}
 	if err := VerifySign(with("sign", md5Sign), "wrongkey"); !errors.Is(err, ErrInvalidSign) {
 		t.Errorf("wrong key: %v", err)
+	}
+}
+
+// TestSignManyFields covers messages larger than the fields sorted on the
+// stack, such as a refund query with many refunds and coupons.
+func TestSignManyFields(t *testing.T) {
+	p := Params{}
+	for i := range 200 {
+		p[fmt.Sprintf("coupon_refund_fee_%d_%d", i%7, i)] = strconv.Itoa(i * 31)
+	}
+	for _, st := range []SignType{SignTypeMD5, SignTypeHMACSHA256} {
+		got, err := Sign(p, docKey, st)
+		if err != nil || got != referenceSign(p, docKey, st) {
+			t.Errorf("Sign of %d fields with %s = %s, %v; want %s", len(p), st, got, err, referenceSign(p, docKey, st))
+		}
+	}
+	back, err := ParseXML(p.AppendXML(nil))
+	if diff := cmp.Diff(p, back); err != nil || diff != "" {
+		t.Errorf("round trip of %d fields: %v (-sent +parsed):\n%s", len(p), err, diff)
 	}
 }
