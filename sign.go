@@ -5,11 +5,12 @@ import (
 	"crypto/md5"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash"
+	"math/bits"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -109,28 +110,26 @@ func verifySignAs(p Params, apiKey string, t SignType) error {
 
 // appendSign appends the upper-case hex signature of p to dst.
 //
-// The fields are sorted on the stack and the canonical string is built
-// once in a pooled buffer, then hashed with md5.Sum or a keyed HMAC state
-// reused from a per-key pool, so that signing allocates nothing but its
-// result.
+// The fields are sorted and the canonical string is built once in pooled
+// scratch memory, then hashed with md5.Sum or a keyed HMAC state reused
+// from a per-key pool, so that signing allocates nothing but its result.
 func appendSign(dst []byte, p Params, apiKey string, t SignType) ([]byte, error) {
 	if !t.Valid() {
 		return nil, fmt.Errorf("%w: %q", ErrUnknownSignType, string(t))
 	}
-	var arr [fieldsOnStack]field
-	fields, size := sortFields(arr[:0], p, true)
-	s := scratchPool.Get().(*scratch)
+	s := getScratch()
 	defer s.release()
-	return s.appendSign(dst, fields, size, apiKey, t, false), nil
+	s.sortFields(p, true)
+	return s.appendSign(dst, apiKey, t, false), nil
 }
 
-// appendSign appends the signature of the sorted fields, which take size
-// bytes as name=value&, to dst. With filter, it leaves out "sign" and
-// empty values, which sortFields has otherwise left out already.
-func (s *scratch) appendSign(dst []byte, fields []field, size int, apiKey string, t SignType, filter bool) []byte {
-	buf := slices.Grow(s.buf[:0], size+len("key=")+len(apiKey))
-	for i := range fields {
-		f := &fields[i]
+// appendSign appends the signature of the fields sortFields left in s to
+// dst. With filter, it leaves out "sign" and empty values, which
+// sortFields has otherwise left out already.
+func (s *scratch) appendSign(dst []byte, apiKey string, t SignType, filter bool) []byte {
+	buf := slices.Grow(s.buf[:0], s.size+len("key=")+len(apiKey))
+	for _, o := range s.order {
+		f := &s.fields[o&s.mask]
 		if filter && (f.v == "" || f.k == "sign") {
 			continue
 		}
@@ -156,81 +155,114 @@ func (s *scratch) appendSign(dst []byte, fields []field, size int, apiKey string
 	return appendUpperHex(dst, sum)
 }
 
-// scratch is the reusable heap memory of signing: the canonical string
-// goes to hash.Hash.Write, an interface call, so it cannot live on the
-// stack.
+// scratch is the reusable memory of signing and encoding: a message's
+// fields and their order, the canonical string (which goes to
+// hash.Hash.Write, an interface call, so it cannot live on the stack) and
+// the digest.
 type scratch struct {
-	buf []byte
-	sum [sha256.Size]byte
+	fields []field  // a message's fields, in the map's order
+	order  []uint64 // the fields by name: name prefix | index into fields
+	mask   uint64   // the index bits of order's elements
+	size   int      // the bytes the fields take as name=value&
+	buf    []byte
+	sum    [sha256.Size]byte
 }
 
-var scratchPool = sync.Pool{New: func() any { return &scratch{buf: make([]byte, 0, 1024)} }}
+// field is one name=value pair of a message.
+type field struct{ k, v string }
 
-// release returns s to the pool, unless an unusually large message made
-// it grow: one such message should not pin its memory for good.
+var scratchPool = sync.Pool{New: func() any {
+	return &scratch{fields: make([]field, 0, 32), order: make([]uint64, 0, 32), buf: make([]byte, 0, 1024)}
+}}
+
+func getScratch() *scratch { return scratchPool.Get().(*scratch) }
+
+// release returns s to the pool without the references it holds, unless
+// an unusually large message made it grow: one such message should not
+// pin its memory for good.
 func (s *scratch) release() {
-	if cap(s.buf) <= 64<<10 {
+	clear(s.fields)
+	if cap(s.buf) <= 64<<10 && cap(s.fields) <= 1024 {
 		scratchPool.Put(s)
 	}
 }
 
-// fieldsOnStack is how many fields the callers of sortFields sort in an
-// array on their stack: more than any v2 message but the largest refund
-// queries has, and sorting on the stack costs no GC write barriers.
-const fieldsOnStack = 40
+// sortFields collects p's fields into s in byte order of their names,
+// leaving out "sign" and empty values if skipEmpty.
+//
+// It sorts integers rather than strings: each field is represented by the
+// first bytes of its name as a big-endian number, with the field's index
+// in the low bits. Most comparisons are then one instruction, insertion
+// sort needs no indirection, and only names whose first bytes agree are
+// compared as strings, afterwards.
+func (s *scratch) sortFields(p Params, skipEmpty bool) {
+	s.mask = 1<<bits.Len(uint(len(p))) - 1
+	fields, order := slices.Grow(s.fields[:0], len(p)), slices.Grow(s.order[:0], len(p))
+	size := 0
+	for k, v := range p {
+		if skipEmpty && (v == "" || k == "sign") {
+			continue
+		}
+		order = append(order, namePrefix(k)&^s.mask|uint64(len(fields)))
+		fields = append(fields, field{k, v})
+		size += len(k) + len(v) + 2
+	}
+	s.fields, s.order, s.size = fields, order, size
 
-// field is one name=value pair of a message, with the first eight bytes
-// of its name as a big-endian number to sort by: zero-padding short names
-// keeps the numbers' order consistent with the names', and equal prefixes
-// fall back to the names.
-type field struct {
-	pre  uint64
-	k, v string
+	if len(order) <= 32 {
+		for i := 1; i < len(order); i++ {
+			x := order[i]
+			j := i
+			for ; j > 0 && x < order[j-1]; j-- {
+				order[j] = order[j-1]
+			}
+			order[j] = x
+		}
+	} else {
+		slices.Sort(order) // n log n: a hostile message may have 50,000 fields
+	}
+	for i := 0; i+1 < len(order); {
+		if order[i+1]&^s.mask != order[i]&^s.mask {
+			i++
+			continue
+		}
+		i = s.sortByName(i)
+	}
 }
 
-func (f *field) less(g *field) bool {
-	if f.pre != g.pre {
-		return f.pre < g.pre
+// sortByName sorts the run of fields from order[i] on whose name prefixes
+// are equal by their whole names, and returns the index past the run.
+func (s *scratch) sortByName(i int) int {
+	j := i + 1
+	for j < len(s.order) && s.order[j]&^s.mask == s.order[i]&^s.mask {
+		j++
 	}
-	return f.k < g.k
+	slices.SortFunc(s.order[i:j], func(a, b uint64) int {
+		return strings.Compare(s.fields[a&s.mask].k, s.fields[b&s.mask].k)
+	})
+	return j
 }
 
 // namePrefix returns the first eight bytes of k, zero-padded, as a
-// big-endian number.
+// big-endian number: zero-padding keeps the numbers' order consistent
+// with the names'. The byte-wise expressions compile to single loads.
 func namePrefix(k string) uint64 {
-	if len(k) >= 8 {
-		return binary.BigEndian.Uint64([]byte(k[:8]))
+	switch n := len(k); {
+	case n >= 8:
+		return uint64(k[0])<<56 | uint64(k[1])<<48 | uint64(k[2])<<40 | uint64(k[3])<<32 |
+			uint64(k[4])<<24 | uint64(k[5])<<16 | uint64(k[6])<<8 | uint64(k[7])
+	case n >= 4:
+		// Two overlapping 4-byte loads; the shared bytes are equal.
+		hi := uint64(k[0])<<24 | uint64(k[1])<<16 | uint64(k[2])<<8 | uint64(k[3])
+		t := k[n-4:]
+		lo := uint64(t[0])<<24 | uint64(t[1])<<16 | uint64(t[2])<<8 | uint64(t[3])
+		return hi<<32 | lo<<(8*(8-n)&63)
 	}
 	var pre uint64
 	for i := 0; i < len(k); i++ {
 		pre |= uint64(k[i]) << (56 - 8*i)
 	}
 	return pre
-}
-
-// sortFields appends p's fields to dst in byte order of their names,
-// leaving out "sign" and empty values if skipEmpty, and returns them with
-// the bytes they take as name=value&.
-func sortFields(dst []field, p Params, skipEmpty bool) ([]field, int) {
-	size := 0
-	for k, v := range p {
-		if skipEmpty && (v == "" || k == "sign") {
-			continue
-		}
-		dst = append(dst, field{namePrefix(k), k, v})
-		size += len(k) + len(v) + 2
-	}
-	// Insertion sort: v2 messages have a few dozen fields, where it beats
-	// the general sort; the prefixes make most comparisons one instruction.
-	for i := 1; i < len(dst); i++ {
-		x := dst[i]
-		j := i
-		for ; j > 0 && x.less(&dst[j-1]); j-- {
-			dst[j] = dst[j-1]
-		}
-		dst[j] = x
-	}
-	return dst, size
 }
 
 // hmacPools holds, per API key, a pool of HMAC-SHA256 states already

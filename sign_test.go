@@ -107,9 +107,14 @@ func referenceSign(p Params, key string, t SignType) string {
 
 func randomParams(r *rand.Rand) Params {
 	pieces := []string{"a", "Z", "0", "_", "腾讯", "😀", "&", "=", `"`, "'", " ", "<", "]]>", "\n", "%20", "sign", ""}
+	// Names share prefixes of every length up to and past the eight bytes
+	// the sort compares as numbers; some counts pass where the sort changes
+	// method.
+	prefixes := []string{"", "", "coupon_", "coupon_f", "coupon_fee_", "a\x00"}
 	p := Params{}
-	for range r.IntN(40) {
+	for range r.IntN(80) {
 		var k, v strings.Builder
+		k.WriteString(prefixes[r.IntN(len(prefixes))])
 		for range 1 + r.IntN(8) {
 			k.WriteByte("abcxyzABC_09"[r.IntN(12)])
 		}

@@ -40,12 +40,14 @@ var (
 // Field names must be XML names and values valid XML text; the client's
 // request pipeline checks both before it encodes.
 func (p Params) AppendXML(b []byte) []byte {
-	var arr [fieldsOnStack]field
-	fields, size := sortFields(arr[:0], p, false)
-	b = slices.Grow(b, xmlSize(fields, size))
+	s := getScratch()
+	defer s.release()
+	s.sortFields(p, false)
+	b = slices.Grow(b, s.xmlSize())
 	b = append(b, "<xml>"...)
-	for i := range fields {
-		b = appendField(b, fields[i].k, fields[i].v)
+	for _, o := range s.order {
+		f := &s.fields[o&s.mask]
+		b = appendField(b, f.k, f.v)
 	}
 	return append(b, "</xml>"...)
 }
@@ -59,22 +61,22 @@ func appendSignedXML(b []byte, p Params, key string, t SignType) ([]byte, error)
 		return nil, fmt.Errorf("%w: %q", ErrUnknownSignType, string(t))
 	}
 	delete(p, "sign")
-	var arr [fieldsOnStack]field
-	fields, size := sortFields(arr[:0], p, false)
-	for i := range fields {
-		if err := checkText(fields[i].k, fields[i].v); err != nil {
+	s := getScratch()
+	defer s.release()
+	s.sortFields(p, false)
+	for _, o := range s.order {
+		f := &s.fields[o&s.mask]
+		if err := checkText(f.k, f.v); err != nil {
 			return nil, err
 		}
 	}
-	s := scratchPool.Get().(*scratch)
 	var signBuf [64]byte
-	sign := string(s.appendSign(signBuf[:0], fields, size, key, t, true))
-	s.release()
-	b = slices.Grow(b, xmlSize(fields, size)+len("<sign><![CDATA[]]></sign>")+len(sign))
+	sign := string(s.appendSign(signBuf[:0], key, t, true))
+	b = slices.Grow(b, s.xmlSize()+len("<sign><![CDATA[]]></sign>")+len(sign))
 	b = append(b, "<xml>"...)
 	signed := false
-	for i := range fields {
-		f := &fields[i]
+	for _, o := range s.order {
+		f := &s.fields[o&s.mask]
 		if !signed && f.k > "sign" {
 			b, signed = appendField(b, "sign", sign), true
 		}
@@ -87,12 +89,13 @@ func appendSignedXML(b []byte, p Params, key string, t SignType) ([]byte, error)
 	return append(b, "</xml>"...), nil
 }
 
-// xmlSize is the size of the XML of fields, whose name=value& take size.
-func xmlSize(fields []field, size int) int {
-	for i := range fields {
-		size += len(fields[i].k)
+// xmlSize is the size of the XML of the fields sortFields left in s.
+func (s *scratch) xmlSize() int {
+	size := s.size
+	for i := range s.fields {
+		size += len(s.fields[i].k)
 	}
-	return size + len("<xml></xml>") + len(fields)*len("<></><![CDATA[]]>")
+	return size + len("<xml></xml>") + len(s.fields)*len("<></><![CDATA[]]>")
 }
 
 func appendField(b []byte, k, v string) []byte {
@@ -105,6 +108,27 @@ func appendField(b []byte, k, v string) []byte {
 	return append(b, '>')
 }
 
+// hasCDATABreak reports whether v holds ']' or '\r', the bytes appendCDATA
+// must look at. It reads eight bytes at a time: values are short and most
+// hold neither, where two strings.IndexByte calls cost more than the scan.
+func hasCDATABreak(v string) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(v); i += 8 {
+		w := binary.LittleEndian.Uint64([]byte(v[i : i+8]))
+		a, b := w^']'*ones, w^'\r'*ones
+		if ((a-ones)&^a|(b-ones)&^b)&highs != 0 {
+			return true
+		}
+	}
+	for ; i < len(v); i++ {
+		if v[i] == ']' || v[i] == '\r' {
+			return true
+		}
+	}
+	return false
+}
+
 // appendCDATA writes v as CDATA, breaking the section where v holds "]]>"
 // (which would end it) or '\r' (which XML parsers turn into '\n').
 func appendCDATA(b []byte, v string) []byte {
@@ -112,7 +136,7 @@ func appendCDATA(b []byte, v string) []byte {
 		return b
 	}
 	b = append(b, "<![CDATA["...)
-	if strings.IndexByte(v, ']') < 0 && strings.IndexByte(v, '\r') < 0 {
+	if !hasCDATABreak(v) {
 		b = append(b, v...)
 		return append(b, "]]>"...)
 	}

@@ -134,3 +134,13 @@ func TestCheckText(t *testing.T) {
 		}
 	}
 }
+
+func TestHasCDATABreak(t *testing.T) {
+	for _, v := range []string{"", "a", "]", "\r", "abcdefg]", "abcdefgh]", "abcdefgh\r", "]]>", "腾讯充值中心-QQ会员充值",
+		"0123456789abcdef", "0123456789abcde]", "\x00\x80\xff\x5c\x5e\x0c\x0e\x8d\xdd", "\x5d\x00\x00\x00\x00\x00\x00\x00"} {
+		want := strings.ContainsAny(v, "]\r")
+		if got := hasCDATABreak(v); got != want {
+			t.Errorf("hasCDATABreak(%q) = %v, want %v", v, got, want)
+		}
+	}
+}
