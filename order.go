@@ -153,6 +153,23 @@ func oneOf(ids ...textField) (Params, error) {
 	return nil, &ValidationError{Field: strings.Join(names, " or "), Reason: "is required"}
 }
 
+// pipelineFields is how many fields the request pipeline adds to a
+// request: appid, mch_id, nonce_str, sign_type and sign.
+const pipelineFields = 5
+
+// newParams returns an empty request sized for the set fields among
+// fields, extra more, and those the pipeline adds: a map made to measure
+// is allocated once and never grows.
+func newParams(fields []textField, extra int) Params {
+	n := extra + pipelineFields
+	for _, f := range fields {
+		if f.value != "" {
+			n++
+		}
+	}
+	return make(Params, n)
+}
+
 // setText sets the fields that have a value, leaving empty ones out of
 // the message rather than sending empty elements, and checks their
 // lengths.

@@ -1,6 +1,7 @@
 package wxpay
 
 import (
+	"cmp"
 	"crypto/hmac"
 	"crypto/md5"
 	"crypto/sha256"
@@ -192,9 +193,9 @@ func (s *scratch) release() {
 //
 // It sorts integers rather than strings: each field is represented by the
 // first bytes of its name as a big-endian number, with the field's index
-// in the low bits. Most comparisons are then one instruction, insertion
-// sort needs no indirection, and only names whose first bytes agree are
-// compared as strings, afterwards.
+// in the low bits. Most comparisons are then one instruction and
+// insertion sort moves eight bytes; only names whose first bytes agree
+// are compared as strings.
 func (s *scratch) sortFields(p Params, skipEmpty bool) {
 	s.mask = 1<<bits.Len(uint(len(p))) - 1
 	fields, order := slices.Grow(s.fields[:0], len(p)), slices.Grow(s.order[:0], len(p))
@@ -209,38 +210,36 @@ func (s *scratch) sortFields(p Params, skipEmpty bool) {
 	}
 	s.fields, s.order, s.size = fields, order, size
 
-	if len(order) <= 32 {
-		for i := 1; i < len(order); i++ {
-			x := order[i]
-			j := i
-			for ; j > 0 && x < order[j-1]; j-- {
-				order[j] = order[j-1]
-			}
-			order[j] = x
-		}
-	} else {
-		slices.Sort(order) // n log n: a hostile message may have 50,000 fields
+	if len(order) > 32 {
+		slices.SortFunc(order, s.compare) // n log n: a hostile message may have 50,000 fields
+		return
 	}
-	for i := 0; i+1 < len(order); {
-		if order[i+1]&^s.mask != order[i]&^s.mask {
-			i++
-			continue
+	mask := s.mask
+	for i := 1; i < len(order); i++ {
+		x := order[i]
+		j := i
+		for ; j > 0 && less(x, order[j-1], mask, fields); j-- {
+			order[j] = order[j-1]
 		}
-		i = s.sortByName(i)
+		order[j] = x
 	}
 }
 
-// sortByName sorts the run of fields from order[i] on whose name prefixes
-// are equal by their whole names, and returns the index past the run.
-func (s *scratch) sortByName(i int) int {
-	j := i + 1
-	for j < len(s.order) && s.order[j]&^s.mask == s.order[i]&^s.mask {
-		j++
+// less orders two elements of an order by their fields' names: by the
+// name prefixes, which nearly always differ, else by the whole names.
+func less(a, b, mask uint64, fields []field) bool {
+	if a&^mask != b&^mask {
+		return a < b
 	}
-	slices.SortFunc(s.order[i:j], func(a, b uint64) int {
-		return strings.Compare(s.fields[a&s.mask].k, s.fields[b&s.mask].k)
-	})
-	return j
+	return fields[a&mask].k < fields[b&mask].k
+}
+
+// compare is less for slices.SortFunc.
+func (s *scratch) compare(a, b uint64) int {
+	if a&^s.mask != b&^s.mask {
+		return cmp.Compare(a, b)
+	}
+	return strings.Compare(s.fields[a&s.mask].k, s.fields[b&s.mask].k)
 }
 
 // namePrefix returns the first eight bytes of k, zero-padded, as a

@@ -122,7 +122,7 @@ func (r *UnifiedOrderRequest) params() (Params, error) {
 		{"sub_openid", r.SubOpenID, 128}, {"receipt", r.Receipt, 8}, {"profit_sharing", r.ProfitSharing, 16},
 		{"scene_info", r.SceneInfo, 256},
 	}
-	p := make(Params, 24) // the fields above plus the five the pipeline adds
+	p := newParams(fields[:], 1) // and total_fee
 	for _, f := range fields {
 		if f.value != "" {
 			p[f.name] = f.value
