@@ -84,6 +84,14 @@ func formatTime(t time.Time) string {
 // formatFen writes an amount in fen; 0 stays "0" because it is a value.
 func formatFen(n int64) string { return strconv.FormatInt(n, 10) }
 
+// suffixes are the "_$n" of the first items of an indexed list.
+var suffixes = func() (s [20]string) {
+	for i := range s {
+		s[i] = "_" + strconv.Itoa(i)
+	}
+	return s
+}()
+
 // indexed builds a slice from the fields name_$n (suffix "_$n", n counting
 // from 0) of p, with count items as the count field says. An index for
 // which none of the probe fields is present is a gap and is skipped, as
@@ -101,10 +109,15 @@ func indexed[T any](p Params, countField, prefix string, probe []string, item fu
 	var out []T
 	var buf [24]byte
 	for i := 0; i < n; i++ {
-		suffix := strconv.AppendInt(append(append(buf[:0], prefix...), '_'), int64(i), 10)
+		var suffix string
+		if prefix == "" && i < len(suffixes) {
+			suffix = suffixes[i] // no allocation for the common counts
+		} else {
+			suffix = string(strconv.AppendInt(append(append(buf[:0], prefix...), '_'), int64(i), 10))
+		}
 		present := false
 		for _, f := range probe {
-			if _, ok := p[f+string(suffix)]; ok {
+			if _, ok := p[f+suffix]; ok {
 				present = true
 				break
 			}
@@ -115,7 +128,7 @@ func indexed[T any](p Params, countField, prefix string, probe []string, item fu
 			}
 			continue
 		}
-		v, err := item(string(suffix))
+		v, err := item(suffix)
 		if err != nil {
 			return nil, err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"sync/atomic"
 	"time"
 )
 
@@ -200,6 +201,21 @@ func checkNotifyURL(p Params, field string) error {
 	if !ok {
 		return nil
 	}
+	// A shop's notify URL seldom changes: remember the last good one
+	// rather than parse it for every order.
+	if last := lastNotifyURL.Load(); last != nil && *last == v {
+		return nil
+	}
+	if err := validNotifyURL(v, field); err != nil {
+		return err
+	}
+	lastNotifyURL.Store(&v)
+	return nil
+}
+
+var lastNotifyURL atomic.Pointer[string]
+
+func validNotifyURL(v, field string) error {
 	u, err := url.Parse(v)
 	switch {
 	case err != nil || u.Host == "" || u.Opaque != "" || u.User != nil:

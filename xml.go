@@ -374,8 +374,9 @@ func scanValue(s string, i int, key string) (string, int, bool) {
 			add(s[i+9 : i+9+end])
 			i += 9 + end + 3
 		case strings.HasPrefix(s[i:], "</"):
-			name, j := scanName(s, i+2)
-			if name != key {
+			// The end tag names key, and no longer name that starts with it.
+			j := i + 2 + len(key)
+			if !strings.HasPrefix(s[i+2:], key) || j < len(s) && isNameChar(s[j]) {
 				return "", 0, false
 			}
 			j = skipSpace(s, j)
@@ -494,4 +495,10 @@ func scanName(s string, i int) (string, int) {
 		break
 	}
 	return s[start:i], i
+}
+
+// isNameChar reports whether c may follow the first character of a name
+// that scanName accepts.
+func isNameChar(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' || '0' <= c && c <= '9' || c == '-' || c == '.'
 }
