@@ -9,7 +9,7 @@ test:
 
 # Runs the speed-target benchmarks and rewrites BENCHMARKS.md.
 bench:
-	scripts/bench.sh 5
+	scripts/bench.sh 8
 
 # Runs every fuzz target for FUZZTIME each, e.g. make fuzz FUZZTIME=10m.
 fuzz:

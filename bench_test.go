@@ -154,9 +154,10 @@ func BenchmarkParseRefundNotify(b *testing.B) {
 
 // BenchmarkRoundTrip runs unified orders against a loopback server that
 // answers a fixed signed response, beside plain net/http POSTs of the same
-// bytes to the same server. The target is about throughput, so both run
-// in parallel (GOMAXPROCS goroutines), keeping the machine busy as a
-// payment backend's traffic does.
+// bytes to the same server. The target is about throughput, so the main
+// pair runs in parallel (GOMAXPROCS goroutines), keeping the machine busy
+// as a payment backend's traffic does; the sequential pair shows one
+// caller's latency.
 func BenchmarkRoundTrip(b *testing.B) {
 	answer := signed(Params{"return_code": "SUCCESS", "return_msg": "OK", "result_code": "SUCCESS",
 		"appid": testAppID, "mch_id": testMchID, "nonce_str": "IITRi8Iabbblz1Jc", "trade_type": "JSAPI",
@@ -176,32 +177,46 @@ func BenchmarkRoundTrip(b *testing.B) {
 		NotifyURL: "https://example.com/wxpay/notify", TradeType: TradeTypeJSAPI, OpenID: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
 	}
 	ctx := context.Background()
-	b.Run("UnifiedOrder", func(b *testing.B) {
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				if _, err := c.UnifiedOrder(ctx, order); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
-	})
+	unifiedOrder := func() error {
+		_, err := c.UnifiedOrder(ctx, order)
+		return err
+	}
 	body := signed(benchOrder, docKey, SignTypeMD5).AppendXML(nil)
-	b.Run("baseline=net/http-POST", func(b *testing.B) {
-		b.ReportAllocs()
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				resp, err := hc.Post(srv.URL+"/pay/unifiedorder", "text/xml", bytes.NewReader(body))
-				if err != nil {
-					b.Error(err)
-					return
+	post := func() error {
+		resp, err := hc.Post(srv.URL+"/pay/unifiedorder", "text/xml", bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		io.Copy(io.Discard, resp.Body)
+		return resp.Body.Close()
+	}
+	parallel := func(call func() error) func(*testing.B) {
+		return func(b *testing.B) {
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if err := call(); err != nil {
+						b.Error(err)
+						return
+					}
 				}
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
+			})
+		}
+	}
+	sequential := func(call func() error) func(*testing.B) {
+		return func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				if err := call(); err != nil {
+					b.Fatal(err)
+				}
 			}
-		})
-	})
+		}
+	}
+	b.Run("UnifiedOrder", parallel(unifiedOrder))
+	b.Run("baseline=net/http-POST", parallel(post))
+	b.Run("sequential/UnifiedOrder", sequential(unifiedOrder))
+	b.Run("sequential/baseline=net/http-POST", sequential(post))
 }
 
 // BenchmarkVerifyHostileNotify verifies a 1 MB notify of 50,000 distinct
