@@ -197,24 +197,25 @@ func (s *scratch) release() {
 // insertion sort moves eight bytes; only names whose first bytes agree
 // are compared as strings.
 func (s *scratch) sortFields(p Params, skipEmpty bool) {
-	s.mask = 1<<bits.Len(uint(len(p))) - 1
-	fields, order := slices.Grow(s.fields[:0], len(p)), slices.Grow(s.order[:0], len(p))
-	size := 0
+	mask := uint64(1)<<bits.Len(uint(len(p))) - 1
+	fields, order := slices.Grow(s.fields[:0], len(p))[:len(p)], slices.Grow(s.order[:0], len(p))[:len(p)]
+	n, size := 0, 0
 	for k, v := range p {
 		if skipEmpty && (v == "" || k == "sign") {
 			continue
 		}
-		order = append(order, namePrefix(k)&^s.mask|uint64(len(fields)))
-		fields = append(fields, field{k, v})
+		order[n] = namePrefix(k)&^mask | uint64(n)
+		fields[n] = field{k, v}
+		n++
 		size += len(k) + len(v) + 2
 	}
-	s.fields, s.order, s.size = fields, order, size
+	fields, order = fields[:n], order[:n]
+	s.fields, s.order, s.mask, s.size = fields, order, mask, size
 
 	if len(order) > 32 {
 		slices.SortFunc(order, s.compare) // n log n: a hostile message may have 50,000 fields
 		return
 	}
-	mask := s.mask
 	for i := 1; i < len(order); i++ {
 		x := order[i]
 		j := i
@@ -304,8 +305,11 @@ func hmacPool(key string) *sync.Pool {
 
 func appendUpperHex(dst, src []byte) []byte {
 	const digits = "0123456789ABCDEF"
-	for _, b := range src {
-		dst = append(dst, digits[b>>4], digits[b&0x0f])
+	n := len(dst)
+	dst = slices.Grow(dst, 2*len(src))[:n+2*len(src)]
+	out := dst[n:]
+	for i, b := range src {
+		out[2*i], out[2*i+1] = digits[b>>4], digits[b&0x0f]
 	}
 	return dst
 }
