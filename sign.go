@@ -1,7 +1,6 @@
 package wxpay
 
 import (
-	"cmp"
 	"crypto/hmac"
 	"crypto/md5"
 	"crypto/sha256"
@@ -11,7 +10,6 @@ import (
 	"hash"
 	"math/bits"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -235,12 +233,16 @@ func less(a, b, mask uint64, fields []field) bool {
 	return fields[a&mask].k < fields[b&mask].k
 }
 
-// compare is less for slices.SortFunc.
+// compare is less for slices.SortFunc. Elements are distinct, as their
+// indexes are.
 func (s *scratch) compare(a, b uint64) int {
-	if a&^s.mask != b&^s.mask {
-		return cmp.Compare(a, b)
+	switch {
+	case a == b:
+		return 0
+	case less(a, b, s.mask, s.fields):
+		return -1
 	}
-	return strings.Compare(s.fields[a&s.mask].k, s.fields[b&s.mask].k)
+	return 1
 }
 
 // namePrefix returns the first eight bytes of k, zero-padded, as a
