@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -30,6 +31,7 @@ type Client struct {
 	apiKey   string
 	signType SignType
 	baseURL  string
+	base     *url.URL // baseURL, parsed by NewClient
 
 	httpClient *http.Client // nil: http.DefaultClient, looked up per call
 	cert       *tls.Certificate
@@ -41,7 +43,8 @@ type Client struct {
 
 	retry     RetryPolicy
 	backupURL string
-	backupSet bool // WithBackupBaseURL was given, even as ""
+	backup    *url.URL // backupURL, parsed by NewClient; nil for none
+	backupSet bool     // WithBackupBaseURL was given, even as ""
 	logger    *slog.Logger
 	sandbox   *sandbox
 
@@ -142,10 +145,43 @@ func NewClient(appID, mchID, apiKey string, opts ...Option) (*Client, error) {
 	case c.subAppID != "" && c.subMchID == "":
 		return nil, errors.New("wxpay: NewClient: sub_appid without sub_mch_id")
 	}
+	var err error
+	if c.base, err = parseBaseURL(c.baseURL); err != nil {
+		return nil, err
+	}
+	if c.backupURL != "" {
+		if c.backup, err = parseBaseURL(c.backupURL); err != nil {
+			return nil, err
+		}
+	}
 	if c.cert != nil {
 		c.certHTTP = certClient(c.httpClient, *c.cert)
 	}
 	return c, nil
+}
+
+// parseBaseURL parses a base URL once, so that requests need not.
+func parseBaseURL(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("wxpay: NewClient: %w", err)
+	case u.Scheme != "https" && u.Scheme != "http" || u.Host == "":
+		return nil, fmt.Errorf("wxpay: NewClient: base URL %q is not an absolute http(s) URL", s)
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return nil, fmt.Errorf("wxpay: NewClient: base URL %q has a query or fragment", s)
+	}
+	return u, nil
+}
+
+// endpointURL returns path under base.
+func endpointURL(base *url.URL, path string) *url.URL {
+	u := *base
+	u.Path += path
+	if u.RawPath != "" {
+		u.RawPath += path // path needs no escaping
+	}
+	return &u
 }
 
 // NonceStr returns 32 random characters from [0-9A-Za-z] read from
@@ -153,17 +189,23 @@ func NewClient(appID, mchID, apiKey string, opts ...Option) (*Client, error) {
 func NonceStr() string {
 	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	var out [32]byte
-	var buf [64]byte
+	// Each character takes 6 random bits, and 62 and 63 are rejected to
+	// keep all 62 characters equally likely: 30 bytes are 40 draws, nearly
+	// always enough. crypto/rand costs by the byte, so this reads half of
+	// what a byte per character would.
+	var buf [30]byte
 	n := 0
 	for n < len(out) {
 		if _, err := rand.Read(buf[:]); err != nil {
 			panic("wxpay: crypto/rand failed: " + err.Error()) // crypto/rand.Read never fails since Go 1.24
 		}
-		for _, b := range buf {
-			// 248 = 4*62: rejecting the rest keeps every character equally likely.
-			if b < 248 && n < len(out) {
-				out[n] = alphabet[b%62]
-				n++
+		for i := 0; i < len(buf) && n < len(out); i += 3 {
+			w := uint32(buf[i])<<16 | uint32(buf[i+1])<<8 | uint32(buf[i+2])
+			for shift := 18; shift >= 0 && n < len(out); shift -= 6 {
+				if c := w >> shift & 63; c < 62 {
+					out[n] = alphabet[c]
+					n++
+				}
 			}
 		}
 	}
@@ -275,24 +317,25 @@ func (c *Client) exchange(ctx context.Context, ep endpoint, req Params, handle f
 	if ep.retry {
 		attempts = c.retry.MaxAttempts
 	}
-	base := c.baseURL
+	base := c.base
 	resigned := false
+	var pipelineBuf [pipelineFields]field
 	for n := 1; ; n++ {
 		// A RoundTripper need not look at the context before it answers.
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("wxpay: %w", err)
 		}
-		key, st, body, err := c.prepare(ctx, ep, req)
+		key, st, pipeline, body, err := c.prepare(ctx, ep, req, pipelineBuf[:0])
 		if err != nil {
 			return err
 		}
 		start := time.Now()
 		var answer Params
-		resp, err := c.do(ctx, hc, base+c.pathPrefix()+ep.path, body)
+		resp, err := c.do(ctx, hc, endpointURL(base, c.pathPrefix()+ep.path), body)
 		if err == nil {
 			answer, err = handle(resp, key, st)
 		}
-		c.logExchange(ctx, ep, n, start, req, answer, err)
+		c.logExchange(ctx, ep, n, start, req, pipeline, answer, err)
 		if err == nil {
 			return nil
 		}
@@ -307,11 +350,11 @@ func (c *Client) exchange(ctx context.Context, ep endpoint, req Params, handle f
 			return err
 		}
 		var te *transportError
-		if errors.As(err, &te) && c.backupURL != "" {
-			if base == c.baseURL {
-				base = c.backupURL
+		if errors.As(err, &te) && c.backup != nil {
+			if base == c.base {
+				base = c.backup
 			} else {
-				base = c.baseURL
+				base = c.base
 			}
 		}
 		if !sleep(ctx, c.retry.delay(n)) {
@@ -342,9 +385,15 @@ func (c *Client) pathPrefix() string {
 // a transport installed later (httpmock.Activate, say) is honoured.
 func defaultHTTPClient() *http.Client { return http.DefaultClient }
 
-// prepare completes and signs req, returning the key and sign type the
-// answer is to be verified with and the body to send.
-func (c *Client) prepare(ctx context.Context, ep endpoint, req Params) (string, SignType, []byte, error) {
+// pipelineFields is the most fields prepare adds to a request: appid,
+// mch_id, sub_mch_id, sub_appid, nonce_str and sign_type.
+const pipelineFields = 6
+
+// prepare signs req with the pipeline's fields, which it appends to
+// pipeline, and returns them, the key and sign type the answer is to be
+// verified with, and the body to send. req itself is left as it is, so
+// that a retry signs it afresh.
+func (c *Client) prepare(ctx context.Context, ep endpoint, req Params, pipeline []field) (string, SignType, []field, []byte, error) {
 	st := ep.signType
 	if st == "" {
 		st = c.signType
@@ -352,35 +401,42 @@ func (c *Client) prepare(ctx context.Context, ep endpoint, req Params) (string, 
 	key := c.apiKey
 	if c.sandbox != nil {
 		if st != SignTypeMD5 {
-			return "", "", nil, fmt.Errorf("wxpay: %s needs %s, and the sandbox signs with MD5 only", ep.path, st)
+			return "", "", nil, nil, fmt.Errorf("wxpay: %s needs %s, and the sandbox signs with MD5 only", ep.path, st)
 		}
 		var err error
 		if key, err = c.sandboxKey(ctx); err != nil {
-			return "", "", nil, err
+			return "", "", nil, nil, err
 		}
 	}
-	req["appid"] = c.appID
-	req["mch_id"] = c.mchID
+	pipeline = append(pipeline, field{"appid", c.appID}, field{"mch_id", c.mchID})
 	if c.subMchID != "" && req["sub_mch_id"] == "" {
-		req["sub_mch_id"] = c.subMchID
+		pipeline = append(pipeline, field{"sub_mch_id", c.subMchID})
 		if c.subAppID != "" {
-			req["sub_appid"] = c.subAppID
+			pipeline = append(pipeline, field{"sub_appid", c.subAppID})
 		}
 	}
-	req["nonce_str"] = c.nonce()
-	req["sign_type"] = string(st)
-	body, err := appendSignedXML(nil, req, key, st)
-	return key, st, body, err
+	pipeline = append(pipeline, field{"nonce_str", c.nonce()}, field{"sign_type", string(st)})
+	body, err := appendSignedXML(nil, req, pipeline, key, st)
+	return key, st, pipeline, body, err
 }
 
-// do POSTs body; the caller closes the response body.
-func (c *Client) do(ctx context.Context, hc *http.Client, url string, body []byte) (*http.Response, error) {
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return nil, fmt.Errorf("wxpay: %w", err)
-	}
-	hreq.Header.Set("Content-Type", "text/xml; charset=utf-8")
-	hreq.Header.Set("User-Agent", userAgent)
+// do POSTs body to u; the caller closes the response body.
+//
+// It builds the request as http.NewRequestWithContext would, less the
+// parsing of a URL string and the canonicalizing of header names, which
+// cost more than the rest of the client's work on a request.
+func (c *Client) do(ctx context.Context, hc *http.Client, u *url.URL, body []byte) (*http.Response, error) {
+	values := []string{"text/xml; charset=utf-8", userAgent} // not shared: a RoundTripper may write to them
+	hreq := (&http.Request{
+		Method: http.MethodPost,
+		URL:    u,
+		Host:   u.Host,
+		Proto:  "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header:        http.Header{"Content-Type": values[0:1:1], "User-Agent": values[1:2:2]},
+		Body:          io.NopCloser(bytes.NewReader(body)),
+		GetBody:       func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil },
+		ContentLength: int64(len(body)),
+	}).WithContext(ctx)
 	resp, err := hc.Do(hreq)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -392,8 +448,8 @@ func (c *Client) do(ctx context.Context, hc *http.Client, url string, body []byt
 }
 
 // post sends body and returns the decoded response message.
-func (c *Client) post(ctx context.Context, hc *http.Client, url string, body []byte) (Params, error) {
-	resp, err := c.do(ctx, hc, url, body)
+func (c *Client) post(ctx context.Context, hc *http.Client, u *url.URL, body []byte) (Params, error) {
+	resp, err := c.do(ctx, hc, u, body)
 	if err != nil {
 		return nil, err
 	}

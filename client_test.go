@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -436,5 +437,102 @@ func TestClientPipelineContext(t *testing.T) {
 				t.Errorf("UnifiedOrder = %v, %v; want errors.Is %v", got, err, tt.want)
 			}
 		})
+	}
+}
+
+func TestNewClientRejects(t *testing.T) {
+	tests := []struct {
+		name                string
+		appID, mchID, key   string
+		opts                []wxpay.Option
+		wantUnknownSignType bool
+	}{
+		{name: "empty appID", mchID: docMchID, key: docAPIKey},
+		{name: "empty mchID", appID: docAppID, key: docAPIKey},
+		{name: "empty key", appID: docAppID, mchID: docMchID},
+		{name: "sign type SHA1", opts: []wxpay.Option{wxpay.WithSignType("SHA1")}, wantUnknownSignType: true},
+		{name: "empty base URL", opts: []wxpay.Option{wxpay.WithBaseURL("")}},
+		{name: "relative base URL", opts: []wxpay.Option{wxpay.WithBaseURL("api.mch.weixin.qq.com")}},
+		{name: "ftp base URL", opts: []wxpay.Option{wxpay.WithBaseURL("ftp://api.mch.weixin.qq.com")}},
+		{name: "base URL with a query", opts: []wxpay.Option{wxpay.WithBaseURL("https://api.mch.weixin.qq.com/?x=1")}},
+		{name: "unparsable base URL", opts: []wxpay.Option{wxpay.WithBaseURL("https://a b/")}},
+		{name: "unparsable backup URL", opts: []wxpay.Option{wxpay.WithBackupBaseURL("https://%zz")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.appID == "" && tt.mchID == "" && tt.key == "" {
+				tt.appID, tt.mchID, tt.key = docAppID, docMchID, docAPIKey
+			}
+			c, err := wxpay.NewClient(tt.appID, tt.mchID, tt.key, tt.opts...)
+			if err == nil {
+				t.Fatalf("NewClient = %v, want an error", c)
+			}
+			if got := errors.Is(err, wxpay.ErrUnknownSignType); got != tt.wantUnknownSignType {
+				t.Errorf("errors.Is(%v, ErrUnknownSignType) = %v, want %v", err, got, tt.wantUnknownSignType)
+			}
+		})
+	}
+}
+
+// TestRequestOnTheWire checks what the pipeline puts on the wire beside
+// the XML: the URL under a base URL with a path, the headers, and a body
+// that a redirect can send again.
+func TestRequestOnTheWire(t *testing.T) {
+	var got struct {
+		path, contentType, userAgent string
+		contentLength                int64
+		bodyLen                      int
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/old/", http.RedirectHandler("/new/pay/closeorder", http.StatusTemporaryRedirect))
+	mux.HandleFunc("/new/", func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			t.Error(err)
+		}
+		req, err := wxpay.ParseXML(body)
+		if err != nil {
+			t.Errorf("request after the redirect: %v\n%s", err, body)
+		}
+		got.path, got.contentType, got.userAgent = r.URL.Path, r.Header.Get("Content-Type"), r.Header.Get("User-Agent")
+		got.contentLength, got.bodyLen = r.ContentLength, len(body)
+		io.WriteString(w, signedXML(t, wxpay.Params{"return_code": "SUCCESS", "result_code": "SUCCESS",
+			"appid": req["appid"], "mch_id": req["mch_id"], "nonce_str": "x"}, docAPIKey, wxpay.SignTypeMD5))
+	})
+	srv := httptest.NewTLSServer(mux)
+	defer srv.Close()
+	c, err := wxpay.NewClient(docAppID, docMchID, docAPIKey, wxpay.WithHTTPClient(srv.Client()), wxpay.WithBaseURL(srv.URL+"/old"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CloseOrder(context.Background(), "20150806125346"); err != nil {
+		t.Fatal(err)
+	}
+	if got.path != "/new/pay/closeorder" || got.contentType != "text/xml; charset=utf-8" ||
+		!strings.HasPrefix(got.userAgent, "wxpay-go") || got.contentLength != int64(got.bodyLen) || got.bodyLen == 0 {
+		t.Errorf("request after the redirect: %+v", got)
+	}
+}
+
+func TestNonceStr(t *testing.T) {
+	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	counts := map[rune]int{}
+	const n = 4000
+	for range n {
+		s := wxpay.NonceStr()
+		if len(s) != 32 || strings.Trim(s, alphabet) != "" {
+			t.Fatalf("NonceStr = %q, want 32 characters of [0-9A-Za-z]", s)
+		}
+		for _, r := range s {
+			counts[r]++
+		}
+	}
+	// Each character is expected n*32/62 ≈ 2065 times, with a standard
+	// deviation of about 45: a bias such as taking bytes modulo 62 would
+	// show, chance alone would not (±7 standard deviations).
+	for _, r := range alphabet {
+		if c := counts[r]; c < 1750 || c > 2380 {
+			t.Errorf("%q drawn %d times in %d nonces, want about 2065", r, c, n)
+		}
 	}
 }

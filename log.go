@@ -3,6 +3,7 @@ package wxpay
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"time"
 )
 
@@ -37,8 +38,9 @@ func isSecretField(name string) bool {
 	return false
 }
 
-// logExchange logs one attempt; answer is the response message, if any.
-func (c *Client) logExchange(ctx context.Context, ep endpoint, attempt int, start time.Time, req, answer Params, err error) {
+// logExchange logs one attempt: the request is req with the pipeline's
+// fields and sign, answer the response message, if any.
+func (c *Client) logExchange(ctx context.Context, ep endpoint, attempt int, start time.Time, req Params, pipeline []field, answer Params, err error) {
 	if c.logger == nil {
 		return
 	}
@@ -52,7 +54,13 @@ func (c *Client) logExchange(ctx context.Context, ep endpoint, attempt int, star
 		return
 	}
 	if c.logger.Enabled(ctx, slog.LevelDebug) {
+		sent := make(Params, len(req)+len(pipeline)+1)
+		maps.Copy(sent, req)
+		for _, f := range pipeline {
+			sent[f.k] = f.v
+		}
+		sent["sign"] = "" // redacted
 		c.logger.LogAttrs(ctx, slog.LevelDebug, "wxpay call", append(attrs,
-			slog.Any("request", redacted(req)), slog.Any("response", redacted(answer)))...)
+			slog.Any("request", redacted(sent)), slog.Any("response", redacted(answer)))...)
 	}
 }

@@ -42,18 +42,18 @@ func (r *MicroPayRequest) params() (Params, error) {
 	if r == nil {
 		return nil, &ValidationError{Field: "request", Reason: "is nil"}
 	}
-	p := make(Params, 24)
-	err := setText(p,
-		textField{"device_info", r.DeviceInfo, 32}, textField{"body", r.Body, 128},
-		textField{"detail", r.Detail, 8192}, textField{"attach", r.Attach, 128},
-		textField{"out_trade_no", r.OutTradeNo, 32}, textField{"fee_type", r.FeeType, 16},
-		textField{"spbill_create_ip", r.SpbillCreateIP, 64}, textField{"goods_tag", r.GoodsTag, 32},
-		textField{"limit_pay", r.LimitPay, 32}, textField{"time_start", formatTime(r.TimeStart), 14},
-		textField{"time_expire", formatTime(r.TimeExpire), 14}, textField{"receipt", r.Receipt, 8},
-		textField{"profit_sharing", r.ProfitSharing, 16}, textField{"auth_code", r.AuthCode, 128},
-		textField{"scene_info", r.SceneInfo, 256},
-	)
-	if err != nil {
+	fields := [...]textField{
+		{"device_info", r.DeviceInfo, 32}, {"body", r.Body, 128},
+		{"detail", r.Detail, 8192}, {"attach", r.Attach, 128},
+		{"out_trade_no", r.OutTradeNo, 32}, {"fee_type", r.FeeType, 16},
+		{"spbill_create_ip", r.SpbillCreateIP, 64}, {"goods_tag", r.GoodsTag, 32},
+		{"limit_pay", r.LimitPay, 32}, {"time_start", formatTime(r.TimeStart), 14},
+		{"time_expire", formatTime(r.TimeExpire), 14}, {"receipt", r.Receipt, 8},
+		{"profit_sharing", r.ProfitSharing, 16}, {"auth_code", r.AuthCode, 128},
+		{"scene_info", r.SceneInfo, 256},
+	}
+	p := newParams(fields[:], 1) // and total_fee
+	if err := setText(p, fields[:]...); err != nil {
 		return nil, err
 	}
 	if err := required(p, "body", "out_trade_no", "spbill_create_ip", "auth_code"); err != nil {

@@ -139,7 +139,7 @@ func orderIDs(transactionID, outTradeNo string) []textField {
 func oneOf(ids ...textField) (Params, error) {
 	for _, id := range ids {
 		if id.value != "" {
-			p := make(Params, 16) // room for the request's fields and the pipeline's
+			p := make(Params, 8) // room for a refund's fields
 			if err := setText(p, id); err != nil {
 				return nil, err
 			}
@@ -153,15 +153,11 @@ func oneOf(ids ...textField) (Params, error) {
 	return nil, &ValidationError{Field: strings.Join(names, " or "), Reason: "is required"}
 }
 
-// pipelineFields is how many fields the request pipeline adds to a
-// request: appid, mch_id, nonce_str, sign_type and sign.
-const pipelineFields = 5
-
 // newParams returns an empty request sized for the set fields among
-// fields, extra more, and those the pipeline adds: a map made to measure
-// is allocated once and never grows.
+// fields and extra more: a map made to measure is allocated once and
+// never grows, and one of at most eight fields is Go's cheapest kind.
 func newParams(fields []textField, extra int) Params {
-	n := extra + pipelineFields
+	n := extra
 	for _, f := range fields {
 		if f.value != "" {
 			n++

@@ -84,7 +84,7 @@ func (c *Client) sandboxKey(ctx context.Context) (string, error) {
 	if hc == nil {
 		hc = defaultHTTPClient()
 	}
-	p, err := c.post(ctx, hc, c.baseURL+s.keyPath(), req.AppendXML(nil))
+	p, err := c.post(ctx, hc, endpointURL(c.base, s.keyPath()), req.AppendXML(nil))
 	if err != nil {
 		return "", fmt.Errorf("wxpay: fetching the sandbox sign key: %w", err)
 	}

@@ -118,20 +118,16 @@ func appendSign(dst []byte, p Params, apiKey string, t SignType) ([]byte, error)
 	}
 	s := getScratch()
 	defer s.release()
-	s.sortFields(p, true)
-	return s.appendSign(dst, apiKey, t, false), nil
+	s.sortFields(p, nil, true)
+	return s.appendSign(dst, apiKey, t), nil
 }
 
 // appendSign appends the signature of the fields sortFields left in s to
-// dst. With filter, it leaves out "sign" and empty values, which
-// sortFields has otherwise left out already.
-func (s *scratch) appendSign(dst []byte, apiKey string, t SignType, filter bool) []byte {
+// dst.
+func (s *scratch) appendSign(dst []byte, apiKey string, t SignType) []byte {
 	buf := slices.Grow(s.buf[:0], s.size+len("key=")+len(apiKey))
 	for _, o := range s.order {
 		f := &s.fields[o&s.mask]
-		if filter && (f.v == "" || f.k == "sign") {
-			continue
-		}
 		buf = append(buf, f.k...)
 		buf = append(buf, '=')
 		buf = append(buf, f.v...)
@@ -186,17 +182,20 @@ func (s *scratch) release() {
 	}
 }
 
-// sortFields collects p's fields into s in byte order of their names,
-// leaving out "sign" and empty values if skipEmpty.
+// sortFields collects p's fields and extra into s in byte order of their
+// names, leaving out "sign" and empty values if skipEmpty. extra is how
+// the request pipeline adds its fields without writing them into the
+// caller's map; its names must not be in p.
 //
 // It sorts integers rather than strings: each field is represented by the
 // first bytes of its name as a big-endian number, with the field's index
 // in the low bits. Most comparisons are then one instruction and
 // insertion sort moves eight bytes; only names whose first bytes agree
 // are compared as strings.
-func (s *scratch) sortFields(p Params, skipEmpty bool) {
-	mask := uint64(1)<<bits.Len(uint(len(p))) - 1
-	fields, order := slices.Grow(s.fields[:0], len(p))[:len(p)], slices.Grow(s.order[:0], len(p))[:len(p)]
+func (s *scratch) sortFields(p Params, extra []field, skipEmpty bool) {
+	max := len(p) + len(extra)
+	mask := uint64(1)<<bits.Len(uint(max)) - 1
+	fields, order := slices.Grow(s.fields[:0], max)[:max], slices.Grow(s.order[:0], max)[:max]
 	n, size := 0, 0
 	for k, v := range p {
 		if skipEmpty && (v == "" || k == "sign") {
@@ -206,6 +205,12 @@ func (s *scratch) sortFields(p Params, skipEmpty bool) {
 		fields[n] = field{k, v}
 		n++
 		size += len(k) + len(v) + 2
+	}
+	for _, f := range extra {
+		order[n] = namePrefix(f.k)&^mask | uint64(n)
+		fields[n] = f
+		n++
+		size += len(f.k) + len(f.v) + 2
 	}
 	fields, order = fields[:n], order[:n]
 	s.fields, s.order, s.mask, s.size = fields, order, mask, size

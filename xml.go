@@ -2,6 +2,7 @@ package wxpay
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/xml"
 	"errors"
@@ -42,7 +43,7 @@ var (
 func (p Params) AppendXML(b []byte) []byte {
 	s := getScratch()
 	defer s.release()
-	s.sortFields(p, false)
+	s.sortFields(p, nil, false)
 	b = slices.Grow(b, s.xmlSize())
 	b = append(b, "<xml>"...)
 	for _, o := range s.order {
@@ -52,41 +53,53 @@ func (p Params) AppendXML(b []byte) []byte {
 	return append(b, "</xml>"...)
 }
 
-// appendSignedXML signs p with key and t, sets p["sign"], and appends p
-// as AppendXML does: the request pipeline's encoder, sorting the fields
-// once for both the signature and the XML. A field that XML cannot carry
-// is a *ValidationError.
-func appendSignedXML(b []byte, p Params, key string, t SignType) ([]byte, error) {
+// appendSignedXML appends the request of p's fields and extra, signed
+// with key and t, as AppendXML would write it: the request pipeline's
+// encoder, sorting the fields once for both the signature and the XML.
+// Empty values and a "sign" field in p are left out, p is not modified,
+// and a field that XML cannot carry is a *ValidationError.
+func appendSignedXML(b []byte, p Params, extra []field, key string, t SignType) ([]byte, error) {
 	if !t.Valid() {
 		return nil, fmt.Errorf("%w: %q", ErrUnknownSignType, string(t))
 	}
-	delete(p, "sign")
 	s := getScratch()
 	defer s.release()
-	s.sortFields(p, false)
+	s.sortFields(p, extra, true)
+	prev := ""
 	for _, o := range s.order {
 		f := &s.fields[o&s.mask]
 		if err := checkText(f.k, f.v); err != nil {
 			return nil, err
 		}
+		if f.k == prev { // a field of p that extra has too: a bug of ours
+			return nil, fmt.Errorf("wxpay: request field %s set twice", f.k)
+		}
+		prev = f.k
 	}
-	var signBuf [64]byte
-	sign := string(s.appendSign(signBuf[:0], key, t, true))
+	var signBuf [sha256.Size * 2]byte
+	sign := s.appendSign(signBuf[:0], key, t)
 	b = slices.Grow(b, s.xmlSize()+len("<sign><![CDATA[]]></sign>")+len(sign))
 	b = append(b, "<xml>"...)
 	signed := false
 	for _, o := range s.order {
 		f := &s.fields[o&s.mask]
 		if !signed && f.k > "sign" {
-			b, signed = appendField(b, "sign", sign), true
+			b, signed = appendSignField(b, sign), true
 		}
 		b = appendField(b, f.k, f.v)
 	}
 	if !signed {
-		b = appendField(b, "sign", sign)
+		b = appendSignField(b, sign)
 	}
-	p["sign"] = sign
 	return append(b, "</xml>"...), nil
+}
+
+// appendSignField appends the sign element as appendField would; hex
+// needs no escaping.
+func appendSignField(b, sign []byte) []byte {
+	b = append(b, "<sign><![CDATA["...)
+	b = append(b, sign...)
+	return append(b, "]]></sign>"...)
 }
 
 // xmlSize is the size of the XML of the fields sortFields left in s.

@@ -2,6 +2,7 @@ package wxpay
 
 import (
 	"errors"
+	"maps"
 	"strings"
 	"testing"
 
@@ -143,4 +144,38 @@ func TestHasCDATABreak(t *testing.T) {
 			t.Errorf("hasCDATABreak(%q) = %v, want %v", v, got, want)
 		}
 	}
+}
+
+func TestAppendSignedXML(t *testing.T) {
+	p := Params{"body": "b", "total_fee": "1", "attach": "", "sign": "stale"}
+	before := maps.Clone(p)
+	extra := []field{{"appid", "wx1"}, {"nonce_str", "n"}, {"sign_type", "MD5"}}
+	got, err := appendSignedXML(nil, p, extra, docKey, SignTypeMD5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Params{"appid": "wx1", "body": "b", "nonce_str": "n", "sign_type": "MD5", "total_fee": "1"}
+	want["sign"] = mustSign(t, want)
+	if string(got) != string(want.AppendXML(nil)) {
+		t.Errorf("appendSignedXML =\n%s\nwant (empty and stale sign left out, extra merged in order)\n%s", got, want.AppendXML(nil))
+	}
+	if diff := cmp.Diff(before, p); diff != "" {
+		t.Errorf("appendSignedXML modified its map (-before +after):\n%s", diff)
+	}
+
+	if _, err := appendSignedXML(nil, Params{"appid": "wx2"}, extra, docKey, SignTypeMD5); err == nil {
+		t.Error("appendSignedXML with a field both in the map and in extra: no error")
+	}
+	if _, err := appendSignedXML(nil, p, extra, docKey, "SHA1"); !errors.Is(err, ErrUnknownSignType) {
+		t.Errorf("appendSignedXML with sign type SHA1: %v, want ErrUnknownSignType", err)
+	}
+}
+
+func mustSign(t *testing.T, p Params) string {
+	t.Helper()
+	s, err := Sign(p, docKey, SignTypeMD5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
