@@ -254,22 +254,25 @@ func (s *scratch) compare(a, b uint64) int {
 // big-endian number: zero-padding keeps the numbers' order consistent
 // with the names'. The byte-wise expressions compile to single loads.
 func namePrefix(k string) uint64 {
-	switch n := len(k); {
-	case n >= 8:
-		return uint64(k[0])<<56 | uint64(k[1])<<48 | uint64(k[2])<<40 | uint64(k[3])<<32 |
-			uint64(k[4])<<24 | uint64(k[5])<<16 | uint64(k[6])<<8 | uint64(k[7])
-	case n >= 4:
-		// Two overlapping 4-byte loads; the shared bytes are equal.
-		hi := uint64(k[0])<<24 | uint64(k[1])<<16 | uint64(k[2])<<8 | uint64(k[3])
-		t := k[n-4:]
-		lo := uint64(t[0])<<24 | uint64(t[1])<<16 | uint64(t[2])<<8 | uint64(t[3])
-		return hi<<32 | lo<<(8*(8-n)&63)
+	n := len(k)
+	if n < 4 {
+		var pre uint64
+		for i := 0; i < n; i++ {
+			pre |= uint64(k[i]) << (56 - 8*i)
+		}
+		return pre
 	}
-	var pre uint64
-	for i := 0; i < len(k); i++ {
-		pre |= uint64(k[i]) << (56 - 8*i)
-	}
-	return pre
+	// Bytes 0-3, and the four bytes that end at min(n, 8): for names of
+	// 4 to 8 bytes the two loads overlap, and the shared bytes are equal.
+	// m is min(n, 8) in arithmetic: a branch on the length would be
+	// mispredicted for a message's mix of name lengths, and the compiler
+	// does not turn min into a conditional move here.
+	d := n - 8
+	m := 8 + d&(d>>63)
+	t := k[m-4 : m]
+	hi := uint64(k[0])<<24 | uint64(k[1])<<16 | uint64(k[2])<<8 | uint64(k[3])
+	lo := uint64(t[0])<<24 | uint64(t[1])<<16 | uint64(t[2])<<8 | uint64(t[3])
+	return hi<<32 | lo<<(8*(8-m)&63)
 }
 
 // hmacPools holds, per API key, a pool of HMAC-SHA256 states already
@@ -311,15 +314,24 @@ func hmacPool(key string) *sync.Pool {
 }
 
 func appendUpperHex(dst, src []byte) []byte {
-	const digits = "0123456789ABCDEF"
 	n := len(dst)
 	dst = slices.Grow(dst, 2*len(src))[:n+2*len(src)]
 	out := dst[n:]
 	for i, b := range src {
-		out[2*i], out[2*i+1] = digits[b>>4], digits[b&0x0f]
+		*(*[2]byte)(out[2*i:]) = upperHexPairs[b]
 	}
 	return dst
 }
+
+// upperHexPairs holds the two upper-case hex digits of each byte: one
+// load and one two-byte store per byte.
+var upperHexPairs = func() (t [256][2]byte) {
+	const digits = "0123456789ABCDEF"
+	for i := range t {
+		t[i] = [2]byte{digits[i>>4], digits[i&0x0f]}
+	}
+	return t
+}()
 
 // equalConstantTime reports whether a and b are equal, in time that depends
 // on their lengths only.

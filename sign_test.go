@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/md5"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -224,5 +225,33 @@ func TestSignManyFields(t *testing.T) {
 	back, err := ParseXML(p.AppendXML(nil))
 	if diff := cmp.Diff(p, back); err != nil || diff != "" {
 		t.Errorf("round trip of %d fields: %v (-sent +parsed):\n%s", len(p), err, diff)
+	}
+}
+
+func TestNamePrefix(t *testing.T) {
+	// The reference: the first eight bytes, zero-padded, big-endian.
+	ref := func(k string) uint64 {
+		var b [8]byte
+		copy(b[:], k)
+		return binary.BigEndian.Uint64(b[:])
+	}
+	const name = "spbill_create_ip\x00\xff"
+	for i := 0; i <= len(name); i++ {
+		for j := i; j <= len(name); j++ {
+			if got, want := namePrefix(name[i:j]), ref(name[i:j]); got != want {
+				t.Errorf("namePrefix(%q) = %#x, want %#x", name[i:j], got, want)
+			}
+		}
+	}
+}
+
+func TestAppendUpperHex(t *testing.T) {
+	src := make([]byte, 256)
+	for i := range src {
+		src[i] = byte(i)
+	}
+	got := appendUpperHex([]byte("x"), src)
+	if want := "x" + strings.ToUpper(hex.EncodeToString(src)); string(got) != want {
+		t.Errorf("appendUpperHex = %s, want %s", got, want)
 	}
 }
