@@ -1,6 +1,7 @@
 package wxpay
 
 import (
+	"bytes"
 	"errors"
 	"maps"
 	"strings"
@@ -178,4 +179,33 @@ func mustSign(t *testing.T, p Params) string {
 		t.Fatal(err)
 	}
 	return s
+}
+
+func TestPrintableASCII(t *testing.T) {
+	ref := func(s string, cdata bool) bool {
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c < 0x20 || c >= 0x80 || c == '>' && !cdata {
+				return false
+			}
+		}
+		return true
+	}
+	// Bytes at each boundary of the checks, placed at every position.
+	edges := []byte{0x00, 0x1f, 0x20, '=', '>', '?', 0x7e, 0x7f, 0x80, 0xff}
+	base := []byte(strings.Repeat("aZ09+/=_", 4))
+	for pos := 0; pos < 32; pos++ {
+		for _, e := range edges {
+			b := bytes.Clone(base)
+			b[pos] = e
+			s := string(b)
+			for _, cdata := range []bool{false, true} {
+				if got, want := printableASCII32(s, cdata), ref(s, cdata); got != want {
+					t.Errorf("printableASCII32(%q, %v) = %v, want %v", s, cdata, got, want)
+				}
+				if got, want := printableASCII8(s[pos/8*8:pos/8*8+8], cdata), ref(s[pos/8*8:pos/8*8+8], cdata); got != want {
+					t.Errorf("printableASCII8(%q, %v) = %v, want %v", s[pos/8*8:pos/8*8+8], cdata, got, want)
+				}
+			}
+		}
+	}
 }
