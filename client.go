@@ -559,6 +559,10 @@ func checkText(k, v string) error {
 		return &ValidationError{Field: k, Reason: "is not a valid field name"}
 	}
 	for i := 0; i < len(v); i++ {
+		if i+32 <= len(v) && printableASCII32(v[i:i+32], true) {
+			i += 31
+			continue
+		}
 		if i+8 <= len(v) && printableASCII8(v[i:i+8], true) {
 			i += 7
 			continue
