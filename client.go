@@ -327,7 +327,7 @@ func (c *Client) exchange(ctx context.Context, ep endpoint, req Params, handle f
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("wxpay: %w", err)
 		}
-		key, st, pipeline, body, err := c.prepare(ctx, ep, req, pipelineBuf[:0])
+		sr, err := c.prepare(ctx, ep, req, pipelineBuf[:0])
 		if err != nil {
 			return err
 		}
@@ -336,11 +336,11 @@ func (c *Client) exchange(ctx context.Context, ep endpoint, req Params, handle f
 			start = time.Now()
 		}
 		var answer Params
-		resp, err := c.do(ctx, hc, endpointURL(base, c.pathPrefix()+ep.path), body)
+		resp, err := c.do(ctx, hc, endpointURL(base, c.pathPrefix()+ep.path), sr.body)
 		if err == nil {
-			answer, err = handle(resp, key, st)
+			answer, err = handle(resp, sr.key, sr.signType)
 		}
-		c.logExchange(ctx, ep, n, start, req, pipeline, answer, err)
+		c.logExchange(ctx, ep, n, start, req, sr.pipeline, answer, err)
 		if err == nil {
 			return nil
 		}
@@ -394,11 +394,17 @@ func defaultHTTPClient() *http.Client { return http.DefaultClient }
 // mch_id, sub_mch_id, sub_appid, nonce_str and sign_type.
 const pipelineFields = 6
 
-// prepare signs req with the pipeline's fields, which it appends to
-// pipeline, and returns them, the key and sign type the answer is to be
-// verified with, and the body to send. req itself is left as it is, so
-// that a retry signs it afresh.
-func (c *Client) prepare(ctx context.Context, ep endpoint, req Params, pipeline []field) (string, SignType, []field, []byte, error) {
+// signedRequest is one attempt's request, ready to send.
+type signedRequest struct {
+	key      string   // the answer is verified with key and signType
+	signType SignType // the request's, which WeChat answers in
+	pipeline []field  // what prepare added to the caller's fields, for the log
+	body     []byte
+}
+
+// prepare signs req with the pipeline's fields, appended to buf. req
+// itself is left as it is, so that a retry signs it afresh.
+func (c *Client) prepare(ctx context.Context, ep endpoint, req Params, buf []field) (signedRequest, error) {
 	st := ep.signType
 	if st == "" {
 		st = c.signType
@@ -406,14 +412,14 @@ func (c *Client) prepare(ctx context.Context, ep endpoint, req Params, pipeline 
 	key := c.apiKey
 	if c.sandbox != nil {
 		if st != SignTypeMD5 {
-			return "", "", nil, nil, fmt.Errorf("wxpay: %s needs %s, and the sandbox signs with MD5 only", ep.path, st)
+			return signedRequest{}, fmt.Errorf("wxpay: %s needs %s, and the sandbox signs with MD5 only", ep.path, st)
 		}
 		var err error
 		if key, err = c.sandboxKey(ctx); err != nil {
-			return "", "", nil, nil, err
+			return signedRequest{}, err
 		}
 	}
-	pipeline = append(pipeline, field{"appid", c.appID}, field{"mch_id", c.mchID})
+	pipeline := append(buf, field{"appid", c.appID}, field{"mch_id", c.mchID})
 	if c.subMchID != "" && req["sub_mch_id"] == "" {
 		pipeline = append(pipeline, field{"sub_mch_id", c.subMchID})
 		if c.subAppID != "" {
@@ -422,7 +428,7 @@ func (c *Client) prepare(ctx context.Context, ep endpoint, req Params, pipeline 
 	}
 	pipeline = append(pipeline, field{"nonce_str", c.nonce()}, field{"sign_type", string(st)})
 	body, err := appendSignedXML(nil, req, pipeline, key, st)
-	return key, st, pipeline, body, err
+	return signedRequest{key: key, signType: st, pipeline: pipeline, body: body}, err
 }
 
 // do POSTs body to u; the caller closes the response body.
