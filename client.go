@@ -321,13 +321,12 @@ func (c *Client) exchange(ctx context.Context, ep endpoint, req Params, handle f
 	}
 	base := c.base
 	resigned := false
-	var pipelineBuf [pipelineFields]field
 	for n := 1; ; n++ {
 		// A RoundTripper need not look at the context before it answers.
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("wxpay: %w", err)
 		}
-		sr, err := c.prepare(ctx, ep, req, pipelineBuf[:0])
+		sr, err := c.prepare(ctx, ep, req)
 		if err != nil {
 			return err
 		}
@@ -340,7 +339,7 @@ func (c *Client) exchange(ctx context.Context, ep endpoint, req Params, handle f
 		if err == nil {
 			answer, err = handle(resp, sr.key, sr.signType)
 		}
-		c.logExchange(ctx, ep, n, start, req, sr.pipeline, answer, err)
+		c.logExchange(ctx, ep, n, start, req, sr.pipeline[:sr.added], answer, err)
 		if err == nil {
 			return nil
 		}
@@ -398,13 +397,17 @@ const pipelineFields = 6
 type signedRequest struct {
 	key      string   // the answer is verified with key and signType
 	signType SignType // the request's, which WeChat answers in
-	pipeline []field  // what prepare added to the caller's fields, for the log
 	body     []byte
+
+	// What prepare added to the caller's fields, for the log: an array,
+	// not a slice, so that it stays on the stack.
+	pipeline [pipelineFields]field
+	added    int
 }
 
-// prepare signs req with the pipeline's fields, appended to buf. req
-// itself is left as it is, so that a retry signs it afresh.
-func (c *Client) prepare(ctx context.Context, ep endpoint, req Params, buf []field) (signedRequest, error) {
+// prepare signs req with the pipeline's fields. req itself is left as it
+// is, so that a retry signs it afresh.
+func (c *Client) prepare(ctx context.Context, ep endpoint, req Params) (signedRequest, error) {
 	st := ep.signType
 	if st == "" {
 		st = c.signType
@@ -419,16 +422,24 @@ func (c *Client) prepare(ctx context.Context, ep endpoint, req Params, buf []fie
 			return signedRequest{}, err
 		}
 	}
-	pipeline := append(buf, field{"appid", c.appID}, field{"mch_id", c.mchID})
+	sr := signedRequest{key: key, signType: st}
+	add := func(k, v string) {
+		sr.pipeline[sr.added] = field{k, v}
+		sr.added++
+	}
+	add("appid", c.appID)
+	add("mch_id", c.mchID)
 	if c.subMchID != "" && req["sub_mch_id"] == "" {
-		pipeline = append(pipeline, field{"sub_mch_id", c.subMchID})
+		add("sub_mch_id", c.subMchID)
 		if c.subAppID != "" {
-			pipeline = append(pipeline, field{"sub_appid", c.subAppID})
+			add("sub_appid", c.subAppID)
 		}
 	}
-	pipeline = append(pipeline, field{"nonce_str", c.nonce()}, field{"sign_type", string(st)})
-	body, err := appendSignedXML(nil, req, pipeline, key, st)
-	return signedRequest{key: key, signType: st, pipeline: pipeline, body: body}, err
+	add("nonce_str", c.nonce())
+	add("sign_type", string(st))
+	var err error
+	sr.body, err = appendSignedXML(nil, req, sr.pipeline[:sr.added], key, st)
+	return sr, err
 }
 
 // do POSTs body to u; the caller closes the response body.
