@@ -158,7 +158,9 @@ func BenchmarkParseRefundNotify(b *testing.B) {
 // pair runs in parallel (GOMAXPROCS goroutines), keeping the machine busy
 // as a payment backend's traffic does; the sequential pair shows one
 // caller's latency. by-hand is the same POST with only the work no client
-// can skip, done with this package's functions.
+// can skip, done with this package's functions, in either mode; the
+// in-memory pair compares the two without a network, where CPU time is all
+// there is.
 func BenchmarkRoundTrip(b *testing.B) {
 	answer := signed(Params{"return_code": "SUCCESS", "return_msg": "OK", "result_code": "SUCCESS",
 		"appid": testAppID, "mch_id": testMchID, "nonce_str": "IITRi8Iabbblz1Jc", "trade_type": "JSAPI",
@@ -169,19 +171,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 	}))
 	defer srv.Close()
 	hc := srv.Client()
-	c, err := NewClient(testAppID, testMchID, docKey, WithHTTPClient(hc), WithBaseURL(srv.URL))
-	if err != nil {
-		b.Fatal(err)
-	}
-	order := &UnifiedOrderRequest{
-		Body: "腾讯充值中心-QQ会员充值", OutTradeNo: "20150806125346", TotalFee: 888, SpbillCreateIP: "123.12.12.123",
-		NotifyURL: "https://example.com/wxpay/notify", TradeType: TradeTypeJSAPI, OpenID: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
-	}
-	ctx := context.Background()
-	unifiedOrder := func() error {
-		_, err := c.UnifiedOrder(ctx, order)
-		return err
-	}
+	unifiedOrder, byHand := roundTrips(b, hc, srv.URL)
 	body := signed(benchOrder, docKey, SignTypeMD5).AppendXML(nil)
 	post := func() error {
 		resp, err := hc.Post(srv.URL+"/pay/unifiedorder", "text/xml", bytes.NewReader(body))
@@ -190,34 +180,6 @@ func BenchmarkRoundTrip(b *testing.B) {
 		}
 		io.Copy(io.Discard, resp.Body)
 		return resp.Body.Close()
-	}
-	// byHand is the least any v2 client must do around that POST: sign and
-	// encode the order, parse and verify the answer. It tells the
-	// pipeline's own cost from that of the work itself.
-	byHand := func() error {
-		p := Params{"appid": testAppID, "mch_id": testMchID, "nonce_str": NonceStr(),
-			"body": order.Body, "out_trade_no": order.OutTradeNo, "total_fee": "888",
-			"spbill_create_ip": order.SpbillCreateIP, "notify_url": order.NotifyURL,
-			"trade_type": "JSAPI", "openid": order.OpenID, "sign_type": "MD5"}
-		sign, err := Sign(p, docKey, SignTypeMD5)
-		if err != nil {
-			return err
-		}
-		p["sign"] = sign
-		resp, err := hc.Post(srv.URL+"/pay/unifiedorder", "text/xml", bytes.NewReader(p.AppendXML(nil)))
-		if err != nil {
-			return err
-		}
-		data, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			return err
-		}
-		q, err := ParseXML(data)
-		if err != nil {
-			return err
-		}
-		return VerifySign(q, docKey)
 	}
 	parallel := func(call func() error) func(*testing.B) {
 		return func(b *testing.B) {
@@ -247,6 +209,66 @@ func BenchmarkRoundTrip(b *testing.B) {
 	b.Run("by-hand=POST+sign+parse+verify", parallel(byHand))
 	b.Run("sequential/UnifiedOrder", sequential(unifiedOrder))
 	b.Run("sequential/baseline=net/http-POST", sequential(post))
+	b.Run("sequential/by-hand", sequential(byHand))
+
+	memUnifiedOrder, memByHand := roundTrips(b, &http.Client{Transport: answerTransport(answer)}, "https://wxpay.test")
+	b.Run("in-memory/UnifiedOrder", sequential(memUnifiedOrder))
+	b.Run("in-memory/by-hand", sequential(memByHand))
+}
+
+// roundTrips returns a unified order through a client of hc and baseURL,
+// and the same order sent by hand.
+func roundTrips(b *testing.B, hc *http.Client, baseURL string) (unifiedOrder, byHand func() error) {
+	c, err := NewClient(testAppID, testMchID, docKey, WithHTTPClient(hc), WithBaseURL(baseURL))
+	if err != nil {
+		b.Fatal(err)
+	}
+	order := &UnifiedOrderRequest{
+		Body: "腾讯充值中心-QQ会员充值", OutTradeNo: "20150806125346", TotalFee: 888, SpbillCreateIP: "123.12.12.123",
+		NotifyURL: "https://example.com/wxpay/notify", TradeType: TradeTypeJSAPI, OpenID: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+	}
+	unifiedOrder = func() error {
+		_, err := c.UnifiedOrder(context.Background(), order)
+		return err
+	}
+	// byHand is the least any v2 client must do around the POST: sign and
+	// encode the order, parse and verify the answer. It tells the
+	// pipeline's own cost from that of the work itself.
+	byHand = func() error {
+		p := Params{"appid": testAppID, "mch_id": testMchID, "nonce_str": NonceStr(),
+			"body": order.Body, "out_trade_no": order.OutTradeNo, "total_fee": "888",
+			"spbill_create_ip": order.SpbillCreateIP, "notify_url": order.NotifyURL,
+			"trade_type": "JSAPI", "openid": order.OpenID, "sign_type": "MD5"}
+		sign, err := Sign(p, docKey, SignTypeMD5)
+		if err != nil {
+			return err
+		}
+		p["sign"] = sign
+		resp, err := hc.Post(baseURL+"/pay/unifiedorder", "text/xml", bytes.NewReader(p.AppendXML(nil)))
+		if err != nil {
+			return err
+		}
+		data, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		q, err := ParseXML(data)
+		if err != nil {
+			return err
+		}
+		return VerifySign(q, docKey)
+	}
+	return unifiedOrder, byHand
+}
+
+// answerTransport answers every request with its bytes, without a network.
+type answerTransport []byte
+
+func (a answerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	io.Copy(io.Discard, r.Body)
+	r.Body.Close()
+	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Body: io.NopCloser(bytes.NewReader(a)), Request: r}, nil
 }
 
 // BenchmarkVerifyHostileNotify verifies a 1 MB notify of 50,000 distinct
