@@ -68,7 +68,7 @@ for name, ours, base, target, limit in targets:
 print()
 print('The by-hand rows are the check on the round trip: UnifiedOrder, with its validation, typed')
 print('answer and merchant checks, costs no more CPU than signing, encoding, parsing and verifying by')
-print('hand with this package's functions, the least any v2 client must do. What separates both from')
+print("hand with this package's functions, the least any v2 client must do. What separates both from")
 print('the plain POST is that work (two MD5s over the messages, encoding, parsing), which on two busy')
 print('vCPUs shows up in latency more than once over.')
 PY
