@@ -250,8 +250,29 @@ func TestAppendUpperHex(t *testing.T) {
 	for i := range src {
 		src[i] = byte(i)
 	}
-	got := appendUpperHex([]byte("x"), src)
-	if want := "x" + strings.ToUpper(hex.EncodeToString(src)); string(got) != want {
-		t.Errorf("appendUpperHex = %s, want %s", got, want)
+	for _, n := range []int{0, 1, 3, 4, 5, 7, 16, 32, 255, 256} {
+		got := appendUpperHex([]byte("x"), src[256-n:])
+		if want := "x" + strings.ToUpper(hex.EncodeToString(src[256-n:])); string(got) != want {
+			t.Errorf("appendUpperHex of %d bytes = %s, want %s", n, got, want)
+		}
+	}
+}
+
+// TestSignKeyChange signs with two keys in turn, so that the keyed HMAC
+// state a scratch keeps is traded back and forth.
+func TestSignKeyChange(t *testing.T) {
+	p := Params{"a": "1"}
+	keys := []string{docKey, "another key of 32 characters!!!!"}
+	for i := range 20 {
+		key := keys[i%2]
+		got, err := Sign(p, key, SignTypeHMACSHA256)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := hmac.New(sha256.New, []byte(key))
+		m.Write([]byte("a=1&key=" + key))
+		if want := strings.ToUpper(hex.EncodeToString(m.Sum(nil))); got != want {
+			t.Fatalf("sign %d with key %q = %s, want %s", i, key, got, want)
+		}
 	}
 }
