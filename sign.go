@@ -229,6 +229,18 @@ func (s *scratch) sortFields(p Params, extra []field, skipEmpty bool) {
 		slices.SortFunc(order, s.compare) // n log n: a hostile message may have 50,000 fields
 		return
 	}
+	// Insertion sort by the whole numbers first: prefix, then index. Then
+	// again by less, which puts names with equal prefixes, adjacent by now,
+	// in order: on sorted input that pass is one predictable comparison
+	// per field, and the first pass does without less's tie test.
+	for i := 1; i < len(order); i++ {
+		x := order[i]
+		j := i
+		for ; j > 0 && x < order[j-1]; j-- {
+			order[j] = order[j-1]
+		}
+		order[j] = x
+	}
 	for i := 1; i < len(order); i++ {
 		x := order[i]
 		j := i
