@@ -1,12 +1,16 @@
 package wxpay
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestEndpointURL(t *testing.T) {
 	for _, tt := range []struct{ base, want string }{
 		{"https://api.mch.weixin.qq.com", "https://api.mch.weixin.qq.com/pay/unifiedorder"},
 		{"http://127.0.0.1:8080/wechat", "http://127.0.0.1:8080/wechat/pay/unifiedorder"},
 		{"https://gw.example.com/a%2Fb", "https://gw.example.com/a%2Fb/pay/unifiedorder"},
+		{"https://api.mch.weixin.qq.com:", "https://api.mch.weixin.qq.com/pay/unifiedorder"},
 	} {
 		base, err := parseBaseURL(tt.base)
 		if err != nil {
@@ -15,7 +19,7 @@ func TestEndpointURL(t *testing.T) {
 		if got := endpointURL(base, "/pay/unifiedorder").String(); got != tt.want {
 			t.Errorf("endpointURL(%s) = %s, want %s", tt.base, got, tt.want)
 		}
-		if base.String() != tt.base {
+		if base.String() != strings.TrimSuffix(tt.base, ":") {
 			t.Errorf("endpointURL changed its base to %s", base)
 		}
 	}

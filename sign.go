@@ -340,14 +340,16 @@ func appendUpperHex(dst, src []byte) []byte {
 	dst = slices.Grow(dst, 2*len(src))[:n+2*len(src)]
 	out := dst[n:]
 	// Four bytes at a time, as one 8-byte store: digests are 16 or 32
-	// bytes long.
-	i := 0
-	for ; i+4 <= len(src) && 2*i+8 <= len(out); i += 4 {
-		binary.BigEndian.PutUint64(out[2*i:], uint64(upperHexPairs[src[i]])<<48|uint64(upperHexPairs[src[i+1]])<<32|
-			uint64(upperHexPairs[src[i+2]])<<16|uint64(upperHexPairs[src[i+3]]))
+	// bytes long. The loop conditions let the compiler drop the bounds
+	// checks.
+	for len(src) >= 4 && len(out) >= 8 {
+		binary.BigEndian.PutUint64(out, uint64(upperHexPairs[src[0]])<<48|uint64(upperHexPairs[src[1]])<<32|
+			uint64(upperHexPairs[src[2]])<<16|uint64(upperHexPairs[src[3]]))
+		src, out = src[4:], out[8:]
 	}
-	for ; i < len(src) && 2*i+2 <= len(out); i++ {
-		binary.BigEndian.PutUint16(out[2*i:], upperHexPairs[src[i]])
+	for len(src) >= 1 && len(out) >= 2 {
+		binary.BigEndian.PutUint16(out, upperHexPairs[src[0]])
+		src, out = src[1:], out[2:]
 	}
 	return dst
 }
