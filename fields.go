@@ -196,9 +196,13 @@ func required(p Params, fields ...string) error {
 // more than n characters. Limits are the documented String(n), taking the
 // larger of the values different pages give.
 func checkLen(field, v string, n int) error {
-	if len(v) <= n { // never more characters than bytes
+	if len(v) <= n { // never more characters than bytes; small enough to inline
 		return nil
 	}
+	return checkRuneCount(field, v, n)
+}
+
+func checkRuneCount(field, v string, n int) error {
 	if l := utf8.RuneCountInString(v); l > n {
 		return &ValidationError{Field: field, Reason: fmt.Sprintf("has %d characters, at most %d allowed", l, n)}
 	}

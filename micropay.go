@@ -63,32 +63,34 @@ func (r *MicroPayRequest) params() (Params, error) {
 		return nil, &ValidationError{Field: "total_fee", Reason: "must be a positive number of fen"}
 	}
 	p["total_fee"] = formatFen(r.TotalFee)
-	if err := checkOutNo(p, "out_trade_no", 6, 32); err != nil {
+	if err := checkOutNo("out_trade_no", r.OutTradeNo, 6, 32); err != nil {
 		return nil, err
 	}
-	if err := checkIP(p, "spbill_create_ip"); err != nil {
+	if err := checkIP("spbill_create_ip", r.SpbillCreateIP); err != nil {
 		return nil, err
 	}
-	if err := checkJSON(p, "detail", "scene_info"); err != nil {
+	if err := checkJSON("detail", r.Detail); err != nil {
+		return nil, err
+	}
+	if err := checkJSON("scene_info", r.SceneInfo); err != nil {
 		return nil, err
 	}
 	return p, nil
 }
 
-// checkIP checks that p[field] is an IPv4 or IPv6 address without a zone.
-func checkIP(p Params, field string) error {
-	if a, err := netip.ParseAddr(p[field]); err != nil || a.Zone() != "" {
+// checkIP checks that v, the value of field, is an IPv4 or IPv6 address
+// without a zone.
+func checkIP(field, v string) error {
+	if a, err := netip.ParseAddr(v); err != nil || a.Zone() != "" {
 		return &ValidationError{Field: field, Reason: "is not an IPv4 or IPv6 address"}
 	}
 	return nil
 }
 
-// checkJSON checks that the fields of p that are present hold valid JSON.
-func checkJSON(p Params, fields ...string) error {
-	for _, f := range fields {
-		if v, ok := p[f]; ok && !json.Valid([]byte(v)) {
-			return &ValidationError{Field: f, Reason: "is not valid JSON"}
-		}
+// checkJSON checks that v, the value of field, is valid JSON if it is set.
+func checkJSON(field, v string) error {
+	if v != "" && !json.Valid([]byte(v)) {
+		return &ValidationError{Field: field, Reason: "is not valid JSON"}
 	}
 	return nil
 }

@@ -66,7 +66,7 @@ func (r *RefundRequest) params() (Params, error) {
 	p["total_fee"] = formatFen(r.TotalFee)
 	p["refund_fee"] = formatFen(r.RefundFee)
 	p["out_refund_no"] = r.OutRefundNo
-	if err := checkOutNo(p, "out_refund_no", 1, 64); err != nil {
+	if err := checkOutNo("out_refund_no", r.OutRefundNo, 1, 64); err != nil {
 		return nil, err
 	}
 	err = setText(p,
@@ -78,7 +78,7 @@ func (r *RefundRequest) params() (Params, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkNotifyURL(p, "notify_url"); err != nil {
+	if err := checkNotifyURL("notify_url", r.NotifyURL); err != nil {
 		return nil, err
 	}
 	return p, nil

@@ -81,7 +81,7 @@ type UnifiedOrderResponse struct {
 func (c *Client) UnifiedOrder(ctx context.Context, r *UnifiedOrderRequest) (*UnifiedOrderResponse, error) {
 	params := func() (Params, error) {
 		req, err := r.params()
-		if _, ok := req["sub_openid"]; ok && c.subAppID == "" {
+		if err == nil && r.SubOpenID != "" && c.subAppID == "" {
 			return nil, &ValidationError{Field: "sub_openid", Reason: "needs a client in sub-merchant mode with a sub_appid (WithSubMerchant)"}
 		}
 		return req, err
@@ -123,38 +123,37 @@ func (r *UnifiedOrderRequest) params() (Params, error) {
 		{"sub_openid", r.SubOpenID, 128}, {"receipt", r.Receipt, 8}, {"profit_sharing", r.ProfitSharing, 16},
 		{"scene_info", r.SceneInfo, 256},
 	}
-	p := newParams(fields[:], 1) // and total_fee
-	for _, f := range fields {
-		if f.value != "" {
-			p[f.name] = f.value
+	// Validate r itself, then build the map once: lookups in a map being
+	// filled cost more than reading r's fields.
+	for _, f := range [...]struct{ name, value string }{
+		{"body", r.Body}, {"out_trade_no", r.OutTradeNo}, {"spbill_create_ip", r.SpbillCreateIP},
+		{"notify_url", r.NotifyURL}, {"trade_type", string(r.TradeType)},
+	} {
+		if f.value == "" {
+			return nil, &ValidationError{Field: f.name, Reason: "is required"}
 		}
-	}
-	if err := required(p, "body", "out_trade_no", "spbill_create_ip", "notify_url", "trade_type"); err != nil {
-		return nil, err
 	}
 	if r.TotalFee <= 0 {
 		return nil, &ValidationError{Field: "total_fee", Reason: "must be a positive number of fen"}
 	}
-	p["total_fee"] = formatFen(r.TotalFee)
-
 	switch r.TradeType {
 	case TradeTypeJSAPI:
-		if p["openid"] == "" && p["sub_openid"] == "" {
+		if r.OpenID == "" && r.SubOpenID == "" {
 			return nil, &ValidationError{Field: "openid", Reason: "is required for JSAPI (or sub_openid)"}
 		}
 	case TradeTypeNative:
-		if err := required(p, "product_id"); err != nil {
-			return nil, err
+		if r.ProductID == "" {
+			return nil, &ValidationError{Field: "product_id", Reason: "is required"}
 		}
 	case TradeTypeMWeb:
-		if err := required(p, "scene_info"); err != nil {
-			return nil, err
+		if r.SceneInfo == "" {
+			return nil, &ValidationError{Field: "scene_info", Reason: "is required"}
 		}
 	case TradeTypeApp:
 	default:
 		return nil, &ValidationError{Field: "trade_type", Reason: "must be JSAPI, NATIVE, APP or MWEB, not " + string(r.TradeType)}
 	}
-	if err := checkOutNo(p, "out_trade_no", 6, 32); err != nil {
+	if err := checkOutNo("out_trade_no", r.OutTradeNo, 6, 32); err != nil {
 		return nil, err
 	}
 	for _, f := range fields {
@@ -162,25 +161,34 @@ func (r *UnifiedOrderRequest) params() (Params, error) {
 			return nil, err
 		}
 	}
-	if err := checkNotifyURL(p, "notify_url"); err != nil {
+	if err := checkNotifyURL("notify_url", r.NotifyURL); err != nil {
 		return nil, err
 	}
-	if err := checkIP(p, "spbill_create_ip"); err != nil {
+	if err := checkIP("spbill_create_ip", r.SpbillCreateIP); err != nil {
 		return nil, err
 	}
-	if err := checkJSON(p, "detail", "scene_info"); err != nil {
+	if err := checkJSON("detail", r.Detail); err != nil {
+		return nil, err
+	}
+	if err := checkJSON("scene_info", r.SceneInfo); err != nil {
 		return nil, err
 	}
 	if !r.TimeStart.IsZero() && !r.TimeExpire.IsZero() && !r.TimeExpire.After(r.TimeStart) {
 		return nil, &ValidationError{Field: "time_expire", Reason: "is not after time_start"}
 	}
+	p := newParams(fields[:], 1) // and total_fee
+	for _, f := range fields {
+		if f.value != "" {
+			p[f.name] = f.value
+		}
+	}
+	p["total_fee"] = formatFen(r.TotalFee)
 	return p, nil
 }
 
 // checkOutNo checks a merchant-chosen number (out_trade_no, out_refund_no):
 // min to max characters of [0-9A-Za-z_-|*@], the set WeChat documents.
-func checkOutNo(p Params, field string, min, max int) error {
-	v := p[field]
+func checkOutNo(field, v string, min, max int) error {
 	if len(v) < min || len(v) > max {
 		return &ValidationError{Field: field, Reason: fmt.Sprintf("must have %d to %d characters, not %d", min, max, len(v))}
 	}
@@ -194,11 +202,11 @@ func checkOutNo(p Params, field string, min, max int) error {
 	return nil
 }
 
-// checkNotifyURL checks that a notify URL can work: WeChat needs an
-// absolute http(s) URL and drops notifies for one with a query string.
-func checkNotifyURL(p Params, field string) error {
-	v, ok := p[field]
-	if !ok {
+// checkNotifyURL checks that a notify URL, if one is set, can work:
+// WeChat needs an absolute http(s) URL and drops notifies for one with a
+// query string.
+func checkNotifyURL(field, v string) error {
+	if v == "" {
 		return nil
 	}
 	// A shop's notify URL seldom changes: remember the last good one

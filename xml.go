@@ -380,7 +380,7 @@ func scanValue(s string, i int, key string) (string, int, bool) {
 	for i < len(s) {
 		switch {
 		case strings.HasPrefix(s[i:], "<![CDATA["):
-			end := strings.Index(s[i+9:], "]]>")
+			end := cdataEnd(s[i+9:])
 			if end < 0 || !plainText(s[i+9:i+9+end], true) {
 				return "", 0, false
 			}
@@ -422,6 +422,23 @@ func scanValue(s string, i int, key string) (string, int, bool) {
 		}
 	}
 	return "", 0, false
+}
+
+// cdataEnd returns the index of the first "]]>" in s, or -1: a search
+// for ']' finds it faster than strings.Index does in the short values of
+// a message.
+func cdataEnd(s string) int {
+	for i := 0; ; {
+		j := strings.IndexByte(s[i:], ']')
+		if j < 0 {
+			return -1
+		}
+		i += j
+		if i+2 < len(s) && s[i+1] == ']' && s[i+2] == '>' {
+			return i
+		}
+		i++
+	}
 }
 
 func namedEntity(s string) (string, int) {
@@ -518,20 +535,33 @@ func skipSpace(s string, i int) int {
 // are left to encoding/xml.
 func scanName(s string, i int) (string, int) {
 	start := i
-	for i < len(s) {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' ||
-			i > start && ('0' <= c && c <= '9' || c == '-' || c == '.') {
-			i++
-			continue
+	if i < len(s) && nameBytes[s[i]] == nameStart {
+		for i++; i < len(s) && nameBytes[s[i]] != 0; i++ {
 		}
-		break
 	}
 	return s[start:i], i
 }
 
 // isNameChar reports whether c may follow the first character of a name
 // that scanName accepts.
-func isNameChar(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' || '0' <= c && c <= '9' || c == '-' || c == '.'
-}
+func isNameChar(c byte) bool { return nameBytes[c] != 0 }
+
+// nameBytes classifies the bytes of the names scanName accepts: a table
+// lookup per byte instead of a chain of range tests.
+var nameBytes = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', c == '_':
+			t[c] = nameStart
+		case '0' <= c && c <= '9', c == '-', c == '.':
+			t[c] = nameMore
+		}
+	}
+	return t
+}()
+
+// The classes of nameBytes.
+const (
+	nameMore  = 1 // may follow a name's first byte
+	nameStart = 2 // may also start a name
+)
