@@ -544,8 +544,8 @@ func billResponder(t *testing.T, st SignType, want Params, status int, body []by
 			t.Errorf("request: %v", err)
 			return httpmock.NewStringResponse(400, ""), nil
 		}
-		if err := verifySignAs(p, billTestKey, st); err != nil {
-			t.Errorf("request sign as %s: %v", st, err)
+		if err := VerifySign(p, billTestKey); err != nil || p["sign_type"] != string(st) {
+			t.Errorf("request sign as %s: %v, sign_type %q", st, err, p["sign_type"])
 		}
 		for k, v := range want {
 			if p[k] != v {

@@ -243,11 +243,13 @@ func (c *Client) call(ctx context.Context, ep endpoint, req Params) (Params, err
 	var out Params
 	err := c.exchange(ctx, ep, req, func(resp *http.Response, key string, st SignType) (Params, error) {
 		defer closeBody(resp.Body)
-		p, err := readMessage(resp)
+		s := getScratch()
+		defer s.release()
+		p, err := readMessage(resp, s)
 		if err != nil {
 			return nil, err
 		}
-		out, err = c.checkResponse(p, key, st)
+		out, err = c.checkResponse(p, s, key, st)
 		return p, err
 	})
 	return out, err
@@ -290,11 +292,13 @@ func (c *Client) open(ctx context.Context, ep endpoint, req Params) (io.ReadClos
 		}
 		defer closeBody(resp.Body)
 		resp.Body = io.NopCloser(br)
-		p, err := readMessage(resp)
+		s := getScratch()
+		defer s.release()
+		p, err := readMessage(resp, s)
 		if err != nil {
 			return nil, err
 		}
-		if _, err := c.checkResponse(p, key, st); err != nil {
+		if _, err := c.checkResponse(p, s, key, st); err != nil {
 			return p, err
 		}
 		return p, fmt.Errorf("%w: expected a file, got a SUCCESS message", ErrMalformedXML)
@@ -477,11 +481,12 @@ func (c *Client) post(ctx context.Context, hc *http.Client, u *url.URL, body []b
 		return nil, err
 	}
 	defer closeBody(resp.Body)
-	return readMessage(resp)
+	return readMessage(resp, nil)
 }
 
-// readMessage reads a bounded response body and decodes it.
-func readMessage(resp *http.Response) (Params, error) {
+// readMessage reads a bounded response body and decodes it, leaving its
+// fields in s, if s is not nil, for checkResponse.
+func readMessage(resp *http.Response, s *scratch) (Params, error) {
 	buf := bodyPool.Get().(*bytes.Buffer)
 	defer putBody(buf)
 	buf.Reset()
@@ -492,7 +497,7 @@ func readMessage(resp *http.Response) (Params, error) {
 	if resp.StatusCode != http.StatusOK || looksLikeHTML(data) {
 		return nil, httpError(resp, data)
 	}
-	return ParseXML(data)
+	return parseXML(data, s)
 }
 
 func httpError(resp *http.Response, body []byte) *HTTPError {
@@ -529,8 +534,9 @@ func looksLikeHTML(data []byte) bool {
 
 // checkResponse applies WeChat's order of checks to a response: envelope,
 // signature, merchant, then business result. Nothing but return_code and
-// return_msg is read before the signature is verified.
-func (c *Client) checkResponse(p Params, key string, st SignType) (Params, error) {
+// return_msg is read before the signature is verified. s holds p's
+// fields, as readMessage left them.
+func (c *Client) checkResponse(p Params, s *scratch, key string, st SignType) (Params, error) {
 	switch p["return_code"] {
 	case "SUCCESS":
 	case "":
@@ -539,7 +545,7 @@ func (c *Client) checkResponse(p Params, key string, st SignType) (Params, error
 		// error_code: downloadbill's name for it.
 		return nil, &Error{ReturnCode: p["return_code"], ReturnMsg: p["return_msg"], ErrCode: p["error_code"]}
 	}
-	if err := verifySignAs(p, key, st); err != nil {
+	if err := s.verifySign(p, key, st); err != nil {
 		return nil, fmt.Errorf("response: %w", err)
 	}
 	if err := c.checkMerchant(p); err != nil {

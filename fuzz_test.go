@@ -182,9 +182,11 @@ func FuzzResponse(f *testing.F) {
 			status = 200
 		}
 		resp := &http.Response{StatusCode: status, Header: http.Header{}, Body: ioNopCloser(body)}
-		p, err := readMessage(resp)
+		s := getScratch()
+		defer s.release()
+		p, err := readMessage(resp, s)
 		if err == nil {
-			p, err = c.checkResponse(p, docKey, SignTypeMD5)
+			p, err = c.checkResponse(p, s, docKey, SignTypeMD5)
 		}
 		if err != nil {
 			return

@@ -71,11 +71,13 @@ type PayNotify struct {
 // The notify is authentic, but may be a repeat: check TotalFee and your
 // order's state before acting on it.
 func (c *Client) ParsePayNotify(body []byte) (*PayNotify, error) {
-	p, err := c.notifyEnvelope(body)
+	s := getScratch()
+	defer s.release()
+	p, err := c.notifyEnvelope(body, s)
 	if err != nil {
 		return nil, err
 	}
-	if err := VerifySign(p, c.signKey()); err != nil {
+	if err := s.verifySign(p, c.signKey(), ""); err != nil {
 		return nil, fmt.Errorf("pay notify: %w", err)
 	}
 	if err := c.checkMerchant(p); err != nil {
@@ -171,7 +173,7 @@ type RefundNotify struct {
 // The notify may be a repeat: check the refund's state in your records
 // before acting on it.
 func (c *Client) ParseRefundNotify(body []byte) (*RefundNotify, error) {
-	outer, err := c.notifyEnvelope(body)
+	outer, err := c.notifyEnvelope(body, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -220,9 +222,10 @@ func (c *Client) ParseRefundNotify(body []byte) (*RefundNotify, error) {
 
 // notifyEnvelope decodes a notify body and checks what every notify has:
 // return_code SUCCESS (a FAIL notify carries neither sign nor data) and
-// the appid and mch_id that name the merchant.
-func (c *Client) notifyEnvelope(body []byte) (Params, error) {
-	p, err := ParseXML(body)
+// the appid and mch_id that name the merchant. It leaves the fields in s
+// as parseXML does.
+func (c *Client) notifyEnvelope(body []byte, s *scratch) (Params, error) {
+	p, err := parseXML(body, s)
 	if err != nil {
 		return nil, err
 	}

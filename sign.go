@@ -64,48 +64,56 @@ func Sign(p Params, apiKey string, t SignType) (string, error) {
 // A missing, malformed or wrong sign gives an error for which
 // errors.Is(err, ErrInvalidSign) is true.
 func VerifySign(p Params, apiKey string) error {
-	got := p["sign"]
-	var t SignType
-	if st, ok := p["sign_type"]; ok && st != "" {
-		t = SignType(st)
-		if !t.Valid() {
-			return fmt.Errorf("%w: sign_type %q is not MD5 or HMAC-SHA256", ErrInvalidSign, st)
-		}
-	} else {
-		switch len(got) {
-		case md5.Size * 2:
-			t = SignTypeMD5
-		case sha256.Size * 2:
-			t = SignTypeHMACSHA256
-		case 0:
-			return fmt.Errorf("%w: no sign field", ErrInvalidSign)
-		default:
-			return fmt.Errorf("%w: sign of length %d is neither MD5 nor HMAC-SHA256", ErrInvalidSign, len(got))
-		}
-	}
-	return verifySignAs(p, apiKey, t)
+	s := getScratch()
+	defer s.release()
+	s.collect(p)
+	return s.verifySign(p, apiKey, "")
 }
 
-// verifySignAs checks p's sign as a t signature, whatever p's sign_type
-// says; the request pipeline uses it because WeChat signs a response with
-// the type its request named.
-func verifySignAs(p Params, apiKey string, t SignType) error {
+// verifySign checks p's sign against the fields of p that s holds, as
+// collect or parseXML left them there: verifying right after parsing so
+// spares iterating the map. t is the sign type to expect; "" means the
+// one p names, or else the one the sign's length says.
+func (s *scratch) verifySign(p Params, apiKey string, t SignType) error {
 	got := p["sign"]
+	if t == "" {
+		var err error
+		if t, err = namedSignType(p, got); err != nil {
+			return err
+		}
+	}
 	if got == "" {
 		return fmt.Errorf("%w: no sign field", ErrInvalidSign)
 	}
 	if st := p["sign_type"]; st != "" && SignType(st) != t {
 		return fmt.Errorf("%w: sign_type %q, expected %s", ErrInvalidSign, st, t)
 	}
+	s.sort(true)
 	var buf [sha256.Size * 2]byte
-	want, err := appendSign(buf[:0], p, apiKey, t)
-	if err != nil {
-		return err
-	}
-	if !equalConstantTime(want, got) {
+	if !equalConstantTime(s.appendSign(buf[:0], apiKey, t), got) {
 		return fmt.Errorf("%w: %s sign does not match", ErrInvalidSign, t)
 	}
 	return nil
+}
+
+// namedSignType returns the sign type of p, whose sign is got: the one
+// p's sign_type names, or else the one the sign's length says.
+func namedSignType(p Params, got string) (SignType, error) {
+	if st := p["sign_type"]; st != "" {
+		if t := SignType(st); t.Valid() {
+			return t, nil
+		}
+		return "", fmt.Errorf("%w: sign_type %q is not MD5 or HMAC-SHA256", ErrInvalidSign, st)
+	}
+	switch len(got) {
+	case md5.Size * 2:
+		return SignTypeMD5, nil
+	case sha256.Size * 2:
+		return SignTypeHMACSHA256, nil
+	case 0:
+		return "", fmt.Errorf("%w: no sign field", ErrInvalidSign)
+	}
+	return "", fmt.Errorf("%w: sign of length %d is neither MD5 nor HMAC-SHA256", ErrInvalidSign, len(got))
 }
 
 // appendSign appends the upper-case hex signature of p to dst.
@@ -207,6 +215,7 @@ func (s *scratch) sortFields(p Params, extra []field, skipEmpty bool) {
 	mask := uint64(1)<<bits.Len(uint(max)) - 1
 	fields, order := slices.Grow(s.fields[:0], max)[:max], slices.Grow(s.order[:0], max)[:max]
 	n, size := 0, 0
+	// One loop collects and numbers the fields: Sign is this and a hash.
 	for k, v := range p {
 		if skipEmpty && (v == "" || k == "sign") {
 			continue
@@ -222,9 +231,44 @@ func (s *scratch) sortFields(p Params, extra []field, skipEmpty bool) {
 		n++
 		size += len(f.k) + len(f.v) + 2
 	}
-	fields, order = fields[:n], order[:n]
-	s.fields, s.order, s.mask, s.size = fields, order, mask, size
+	s.fields, s.order, s.mask, s.size = fields[:n], order[:n], mask, size
+	s.sortOrder()
+}
 
+// collect puts p's fields into s, for sort.
+func (s *scratch) collect(p Params) {
+	fields := slices.Grow(s.fields[:0], len(p))
+	for k, v := range p {
+		fields = append(fields, field{k, v})
+	}
+	s.fields = fields
+}
+
+// sort puts the fields s holds in byte order of their names, as
+// sortFields does, leaving out "sign" and, if skipEmpty, empty values.
+// The fields parseXML collects come in document order, which in WeChat's
+// messages is already sorted: insertion sort then makes one pass.
+func (s *scratch) sort(skipEmpty bool) {
+	fields := s.fields
+	mask := uint64(1)<<bits.Len(uint(len(fields))) - 1
+	order := slices.Grow(s.order[:0], len(fields))[:len(fields)]
+	n, size := 0, 0
+	for i := range fields {
+		f := &fields[i]
+		if skipEmpty && (f.v == "" || f.k == "sign") {
+			continue
+		}
+		order[n] = namePrefix(f.k)&^mask | uint64(i)
+		n++
+		size += len(f.k) + len(f.v) + 2
+	}
+	s.order, s.mask, s.size = order[:n], mask, size
+	s.sortOrder()
+}
+
+// sortOrder sorts s.order.
+func (s *scratch) sortOrder() {
+	order, mask, fields := s.order, s.mask, s.fields
 	if len(order) > 32 {
 		slices.SortFunc(order, s.compare) // n log n: a hostile message may have 50,000 fields
 		return

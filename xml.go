@@ -185,14 +185,25 @@ func appendCDATA(b []byte, v string) []byte {
 // attacker could read two ways must not reach signature verification.
 //
 // Errors wrap ErrMalformedXML or ErrBodyTooLarge.
-func ParseXML(data []byte) (Params, error) {
+func ParseXML(data []byte) (Params, error) { return parseXML(data, nil) }
+
+// parseXML is ParseXML that also leaves the message's fields in s, if s
+// is not nil, for scratch.verifySign.
+func parseXML(data []byte, s *scratch) (Params, error) {
 	if len(data) > MaxBodySize {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrBodyTooLarge, len(data), MaxBodySize)
 	}
-	if p, ok := scanFlat(string(data)); ok {
+	if s != nil {
+		s.fields = s.fields[:0]
+	}
+	if p, ok := scanFlat(string(data), s); ok {
 		return p, nil
 	}
-	return decodeStd(data)
+	p, err := decodeStd(data)
+	if err == nil && s != nil {
+		s.collect(p)
+	}
+	return p, err
 }
 
 // decodeStd is the reference decoder, built on encoding/xml. scanFlat is
@@ -288,7 +299,10 @@ func truncate(s string, n int) string {
 // shape, from odd entities to errors of any kind, and ParseXML then asks
 // decodeStd, whose answer is the reference; FuzzScanFlat holds the two to
 // that contract.
-func scanFlat(s string) (Params, bool) {
+//
+// When sc is not nil, the fields are also appended to sc.fields in the
+// order of s; they are the map's, as the map refuses a repeated name.
+func scanFlat(s string, sc *scratch) (Params, bool) {
 	i := skipSpace(s, 0)
 	if strings.HasPrefix(s[i:], "<?") {
 		end := strings.Index(s[i+2:], "?>")
@@ -354,6 +368,9 @@ func scanFlat(s string) (Params, bool) {
 		n := len(p)
 		if p[key] = val; len(p) == n {
 			return nil, false
+		}
+		if sc != nil {
+			sc.fields = append(sc.fields, field{key, val})
 		}
 	}
 }

@@ -13,7 +13,10 @@ func FuzzScanFlat(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		fast, ok := scanFlat(s)
+		sc := getScratch()
+		defer sc.release()
+		sc.fields = sc.fields[:0]
+		fast, ok := scanFlat(s, sc)
 		if !ok {
 			return
 		}
@@ -23,6 +26,14 @@ func FuzzScanFlat(f *testing.F) {
 		}
 		if diff := cmp.Diff(std, fast); diff != "" {
 			t.Fatalf("scanFlat(%q) differs (-std +fast):\n%s", s, diff)
+		}
+		// The fields it collects for verification are the map's.
+		collected := Params{}
+		for _, f := range sc.fields {
+			collected[f.k] = f.v
+		}
+		if diff := cmp.Diff(std, collected); diff != "" || len(sc.fields) != len(std) {
+			t.Fatalf("scanFlat(%q) collected %d fields (-std +collected):\n%s", s, len(sc.fields), diff)
 		}
 	})
 }
