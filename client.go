@@ -240,6 +240,12 @@ func (c *Client) signKey() string {
 // return_code FAIL or result_code FAIL is an *Error, a sign that does not
 // verify wraps ErrInvalidSign. req is the caller's to give away.
 func (c *Client) call(ctx context.Context, ep endpoint, req Params) (Params, error) {
+	return c.callFields(ctx, ep, fieldsOf(req))
+}
+
+// callFields is call for a request given as its fields, as the typed
+// endpoints build it: no map to fill and then iterate.
+func (c *Client) callFields(ctx context.Context, ep endpoint, req []field) (Params, error) {
 	var out Params
 	err := c.exchange(ctx, ep, req, func(resp *http.Response, key string, st SignType) (Params, error) {
 		defer closeBody(resp.Body)
@@ -257,13 +263,13 @@ func (c *Client) call(ctx context.Context, ep endpoint, req Params) (Params, err
 
 // send is what a typed endpoint method does: validate its request into
 // wire fields, run the pipeline, type the verified answer.
-func send[R any](ctx context.Context, c *Client, ep endpoint, params func() (Params, error), answer func(Params) (R, error)) (R, error) {
+func send[R any](ctx context.Context, c *Client, ep endpoint, params func() ([]field, error), answer func(Params) (R, error)) (R, error) {
 	var zero R
 	req, err := params()
 	if err != nil {
 		return zero, err
 	}
-	p, err := c.call(ctx, ep, req)
+	p, err := c.callFields(ctx, ep, req)
 	if err != nil {
 		return zero, err
 	}
@@ -276,7 +282,7 @@ func send[R any](ctx context.Context, c *Client, ep endpoint, params func() (Par
 // error message and is returned as an *Error.
 func (c *Client) open(ctx context.Context, ep endpoint, req Params) (io.ReadCloser, error) {
 	var out io.ReadCloser
-	err := c.exchange(ctx, ep, req, func(resp *http.Response, key string, st SignType) (Params, error) {
+	err := c.exchange(ctx, ep, fieldsOf(req), func(resp *http.Response, key string, st SignType) (Params, error) {
 		br := bufio.NewReader(resp.Body)
 		first, _ := br.Peek(64)
 		if resp.StatusCode != http.StatusOK || looksLikeHTML(first) {
@@ -310,7 +316,7 @@ func (c *Client) open(ctx context.Context, ep endpoint, req Params) (io.ReadClos
 // handle, and, for an idempotent endpoint under a retry policy, again
 // after a transient failure, with a fresh nonce and sign and, after a
 // network failure, on the other domain.
-func (c *Client) exchange(ctx context.Context, ep endpoint, req Params, handle func(resp *http.Response, key string, st SignType) (Params, error)) error {
+func (c *Client) exchange(ctx context.Context, ep endpoint, req []field, handle func(resp *http.Response, key string, st SignType) (Params, error)) error {
 	hc := c.httpClient
 	if ep.cert {
 		if c.certHTTP == nil {
@@ -412,7 +418,7 @@ type signedRequest struct {
 
 // prepare signs req with the pipeline's fields. req itself is left as it
 // is, so that a retry signs it afresh.
-func (c *Client) prepare(ctx context.Context, ep endpoint, req Params) (signedRequest, error) {
+func (c *Client) prepare(ctx context.Context, ep endpoint, req []field) (signedRequest, error) {
 	st := ep.signType
 	if st == "" {
 		st = c.signType
@@ -434,7 +440,7 @@ func (c *Client) prepare(ctx context.Context, ep endpoint, req Params) (signedRe
 	}
 	add("appid", c.appID)
 	add("mch_id", c.mchID)
-	if c.subMchID != "" && req["sub_mch_id"] == "" {
+	if c.subMchID != "" && fieldValue(req, "sub_mch_id") == "" {
 		add("sub_mch_id", c.subMchID)
 		if c.subAppID != "" {
 			add("sub_appid", c.subAppID)

@@ -3,7 +3,6 @@ package wxpay
 import (
 	"context"
 	"log/slog"
-	"maps"
 	"time"
 )
 
@@ -40,7 +39,7 @@ func isSecretField(name string) bool {
 
 // logExchange logs one attempt: the request is req with the pipeline's
 // fields and sign, answer the response message, if any.
-func (c *Client) logExchange(ctx context.Context, ep endpoint, attempt int, start time.Time, req Params, pipeline []field, answer Params, err error) {
+func (c *Client) logExchange(ctx context.Context, ep endpoint, attempt int, start time.Time, req, pipeline []field, answer Params, err error) {
 	if c.logger == nil {
 		return
 	}
@@ -55,9 +54,10 @@ func (c *Client) logExchange(ctx context.Context, ep endpoint, attempt int, star
 	}
 	if c.logger.Enabled(ctx, slog.LevelDebug) {
 		sent := make(Params, len(req)+len(pipeline)+1)
-		maps.Copy(sent, req)
-		for _, f := range pipeline {
-			sent[f.k] = f.v
+		for _, f := range append(req[:len(req):len(req)], pipeline...) {
+			if f.v != "" { // as appendSignedXML, which sends no empty field
+				sent[f.k] = f.v
+			}
 		}
 		sent["sign"] = "" // redacted
 		c.logger.LogAttrs(ctx, slog.LevelDebug, "wxpay call", append(attrs,

@@ -31,11 +31,12 @@ type OrderQueryRequest struct {
 	OutTradeNo    string // out_trade_no, at most 32 characters
 }
 
-func (r *OrderQueryRequest) params() (Params, error) {
+func (r *OrderQueryRequest) params() ([]field, error) {
 	if r == nil {
 		return nil, &ValidationError{Field: "request", Reason: "is nil"}
 	}
-	return oneOf(orderIDs(r.TransactionID, r.OutTradeNo)...)
+	p, err := oneOf(orderIDs(r.TransactionID, r.OutTradeNo)...)
+	return fieldsOf(p), err
 }
 
 // OrderQueryResponse is the answer to an order query. The payment fields
@@ -151,6 +152,24 @@ func oneOf(ids ...textField) (Params, error) {
 		names[i] = id.name
 	}
 	return nil, &ValidationError{Field: strings.Join(names, " or "), Reason: "is required"}
+}
+
+// wireFields returns the fields of a request that have a value, and
+// extra: what the pipeline sends, built without a map.
+func wireFields(fields []textField, extra ...field) []field {
+	n := len(extra)
+	for _, f := range fields {
+		if f.value != "" {
+			n++
+		}
+	}
+	out := make([]field, 0, n)
+	for _, f := range fields {
+		if f.value != "" {
+			out = append(out, field{f.name, f.value})
+		}
+	}
+	return append(out, extra...)
 }
 
 // newParams returns an empty request sized for the set fields among

@@ -45,7 +45,7 @@ type RefundRequest struct {
 	NotifyURL     string // optional: the refund notify URL, instead of the platform's setting
 }
 
-func (r *RefundRequest) params() (Params, error) {
+func (r *RefundRequest) params() ([]field, error) {
 	if r == nil {
 		return nil, &ValidationError{Field: "request", Reason: "is nil"}
 	}
@@ -81,7 +81,7 @@ func (r *RefundRequest) params() (Params, error) {
 	if err := checkNotifyURL("notify_url", r.NotifyURL); err != nil {
 		return nil, err
 	}
-	return p, nil
+	return fieldsOf(p), nil
 }
 
 // RefundResponse is WeChat's acceptance of a refund. The refund is not
@@ -185,7 +185,7 @@ type RefundQueryRequest struct {
 	Offset int
 }
 
-func (r *RefundQueryRequest) params() (Params, error) {
+func (r *RefundQueryRequest) params() ([]field, error) {
 	if r == nil {
 		return nil, &ValidationError{Field: "request", Reason: "is nil"}
 	}
@@ -204,7 +204,7 @@ func (r *RefundQueryRequest) params() (Params, error) {
 	if r.Offset > 0 {
 		p["offset"] = formatFen(int64(r.Offset))
 	}
-	return p, nil
+	return fieldsOf(p), nil
 }
 
 // RefundQueryResponse lists the refunds of an order.

@@ -127,7 +127,7 @@ func appendSign(dst []byte, p Params, apiKey string, t SignType) ([]byte, error)
 	}
 	s := getScratch()
 	defer s.release()
-	s.sortFields(p, nil, true)
+	s.sortFields(p, true)
 	return s.appendSign(dst, apiKey, t), nil
 }
 
@@ -200,22 +200,20 @@ func (s *scratch) release() {
 	}
 }
 
-// sortFields collects p's fields and extra into s in byte order of their
-// names, leaving out "sign" and empty values if skipEmpty. extra is how
-// the request pipeline adds its fields without writing them into the
-// caller's map; its names must not be in p.
+// sortFields collects p's fields into s in byte order of their names,
+// leaving out "sign" and empty values if skipEmpty.
 //
 // It sorts integers rather than strings: each field is represented by the
 // first bytes of its name as a big-endian number, with the field's index
 // in the low bits. Most comparisons are then one instruction and
 // insertion sort moves eight bytes; only names whose first bytes agree
 // are compared as strings.
-func (s *scratch) sortFields(p Params, extra []field, skipEmpty bool) {
-	max := len(p) + len(extra)
-	mask := uint64(1)<<bits.Len(uint(max)) - 1
-	fields, order := slices.Grow(s.fields[:0], max)[:max], slices.Grow(s.order[:0], max)[:max]
+func (s *scratch) sortFields(p Params, skipEmpty bool) {
+	mask := uint64(1)<<bits.Len(uint(len(p))) - 1
+	fields, order := slices.Grow(s.fields[:0], len(p))[:len(p)], slices.Grow(s.order[:0], len(p))[:len(p)]
 	n, size := 0, 0
-	// One loop collects and numbers the fields: Sign is this and a hash.
+	// One loop collects and numbers the fields, unlike collect and sort:
+	// Sign is this and a hash.
 	for k, v := range p {
 		if skipEmpty && (v == "" || k == "sign") {
 			continue
@@ -225,23 +223,32 @@ func (s *scratch) sortFields(p Params, extra []field, skipEmpty bool) {
 		n++
 		size += len(k) + len(v) + 2
 	}
-	for _, f := range extra {
-		order[n] = namePrefix(f.k)&^mask | uint64(n)
-		fields[n] = f
-		n++
-		size += len(f.k) + len(f.v) + 2
-	}
 	s.fields, s.order, s.mask, s.size = fields[:n], order[:n], mask, size
 	s.sortOrder()
 }
 
 // collect puts p's fields into s, for sort.
-func (s *scratch) collect(p Params) {
-	fields := slices.Grow(s.fields[:0], len(p))
+func (s *scratch) collect(p Params) { s.fields = appendFields(s.fields[:0], p) }
+
+// fieldsOf returns p's fields, in no particular order.
+func fieldsOf(p Params) []field { return appendFields(make([]field, 0, len(p)), p) }
+
+func appendFields(dst []field, p Params) []field {
+	dst = slices.Grow(dst, len(p))
 	for k, v := range p {
-		fields = append(fields, field{k, v})
+		dst = append(dst, field{k, v})
 	}
-	s.fields = fields
+	return dst
+}
+
+// fieldValue returns the value of the field named k, or "".
+func fieldValue(fields []field, k string) string {
+	for _, f := range fields {
+		if f.k == k {
+			return f.v
+		}
+	}
+	return ""
 }
 
 // sort puts the fields s holds in byte order of their names, as

@@ -79,7 +79,7 @@ type UnifiedOrderResponse struct {
 // sent. WeChat's refusals are *Error values; SYSTEMERROR is worth
 // retrying with the same r.
 func (c *Client) UnifiedOrder(ctx context.Context, r *UnifiedOrderRequest) (*UnifiedOrderResponse, error) {
-	params := func() (Params, error) {
+	params := func() ([]field, error) {
 		req, err := r.params()
 		if err == nil && r.SubOpenID != "" && c.subAppID == "" {
 			return nil, &ValidationError{Field: "sub_openid", Reason: "needs a client in sub-merchant mode with a sub_appid (WithSubMerchant)"}
@@ -110,7 +110,7 @@ func newUnifiedOrderResponse(p Params) (*UnifiedOrderResponse, error) {
 // 127/128, spbill_create_ip 16/64, detail 6000/6144/8192, attach 127 here
 // and 128 in the notify): a value WeChat might still accept is not
 // refused here.
-func (r *UnifiedOrderRequest) params() (Params, error) {
+func (r *UnifiedOrderRequest) params() ([]field, error) {
 	if r == nil {
 		return nil, &ValidationError{Field: "request", Reason: "is nil"}
 	}
@@ -123,8 +123,6 @@ func (r *UnifiedOrderRequest) params() (Params, error) {
 		{"sub_openid", r.SubOpenID, 128}, {"receipt", r.Receipt, 8}, {"profit_sharing", r.ProfitSharing, 16},
 		{"scene_info", r.SceneInfo, 256},
 	}
-	// Validate r itself, then build the map once: lookups in a map being
-	// filled cost more than reading r's fields.
 	for _, f := range [...]struct{ name, value string }{
 		{"body", r.Body}, {"out_trade_no", r.OutTradeNo}, {"spbill_create_ip", r.SpbillCreateIP},
 		{"notify_url", r.NotifyURL}, {"trade_type", string(r.TradeType)},
@@ -176,14 +174,7 @@ func (r *UnifiedOrderRequest) params() (Params, error) {
 	if !r.TimeStart.IsZero() && !r.TimeExpire.IsZero() && !r.TimeExpire.After(r.TimeStart) {
 		return nil, &ValidationError{Field: "time_expire", Reason: "is not after time_start"}
 	}
-	p := newParams(fields[:], 1) // and total_fee
-	for _, f := range fields {
-		if f.value != "" {
-			p[f.name] = f.value
-		}
-	}
-	p["total_fee"] = formatFen(r.TotalFee)
-	return p, nil
+	return wireFields(fields[:], field{"total_fee", formatFen(r.TotalFee)}), nil
 }
 
 // checkOutNo checks a merchant-chosen number (out_trade_no, out_refund_no):

@@ -43,7 +43,7 @@ var (
 func (p Params) AppendXML(b []byte) []byte {
 	s := getScratch()
 	defer s.release()
-	s.sortFields(p, nil, false)
+	s.sortFields(p, false)
 	b = slices.Grow(b, s.xmlSize())
 	b = append(b, "<xml>"...)
 	for _, o := range s.order {
@@ -53,18 +53,20 @@ func (p Params) AppendXML(b []byte) []byte {
 	return append(b, "</xml>"...)
 }
 
-// appendSignedXML appends the request of p's fields and extra, signed
-// with key and t, as AppendXML would write it: the request pipeline's
-// encoder, sorting the fields once for both the signature and the XML.
-// Empty values and a "sign" field in p are left out, p is not modified,
-// and a field that XML cannot carry is a *ValidationError.
-func appendSignedXML(b []byte, p Params, extra []field, key string, t SignType) ([]byte, error) {
+// appendSignedXML appends the request of fields and extra, signed with
+// key and t, as AppendXML would write it: the request pipeline's encoder,
+// sorting the fields once for both the signature and the XML. extra is
+// how the pipeline adds its own fields; a name in both is an error. Empty
+// values and a "sign" field are left out, and a field that XML cannot
+// carry is a *ValidationError.
+func appendSignedXML(b []byte, fields, extra []field, key string, t SignType) ([]byte, error) {
 	if !t.Valid() {
 		return nil, fmt.Errorf("%w: %q", ErrUnknownSignType, string(t))
 	}
 	s := getScratch()
 	defer s.release()
-	s.sortFields(p, extra, true)
+	s.fields = append(append(s.fields[:0], fields...), extra...)
+	s.sort(true)
 	prev := ""
 	for _, o := range s.order {
 		f := &s.fields[o&s.mask]
@@ -105,10 +107,10 @@ func appendSignField(b, sign []byte) []byte {
 // xmlSize is the size of the XML of the fields sortFields left in s.
 func (s *scratch) xmlSize() int {
 	size := s.size
-	for i := range s.fields {
-		size += len(s.fields[i].k)
+	for _, o := range s.order {
+		size += len(s.fields[o&s.mask].k)
 	}
-	return size + len("<xml></xml>") + len(s.fields)*len("<></><![CDATA[]]>")
+	return size + len("<xml></xml>") + len(s.order)*len("<></><![CDATA[]]>")
 }
 
 func appendField(b []byte, k, v string) []byte {

@@ -151,7 +151,7 @@ func TestAppendSignedXML(t *testing.T) {
 	p := Params{"body": "b", "total_fee": "1", "attach": "", "sign": "stale"}
 	before := maps.Clone(p)
 	extra := []field{{"appid", "wx1"}, {"nonce_str", "n"}, {"sign_type", "MD5"}}
-	got, err := appendSignedXML(nil, p, extra, docKey, SignTypeMD5)
+	got, err := appendSignedXML(nil, fieldsOf(p), extra, docKey, SignTypeMD5)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,10 +164,10 @@ func TestAppendSignedXML(t *testing.T) {
 		t.Errorf("appendSignedXML modified its map (-before +after):\n%s", diff)
 	}
 
-	if _, err := appendSignedXML(nil, Params{"appid": "wx2"}, extra, docKey, SignTypeMD5); err == nil {
+	if _, err := appendSignedXML(nil, []field{{"appid", "wx2"}}, extra, docKey, SignTypeMD5); err == nil {
 		t.Error("appendSignedXML with a field both in the map and in extra: no error")
 	}
-	if _, err := appendSignedXML(nil, p, extra, docKey, "SHA1"); !errors.Is(err, ErrUnknownSignType) {
+	if _, err := appendSignedXML(nil, fieldsOf(p), extra, docKey, "SHA1"); !errors.Is(err, ErrUnknownSignType) {
 		t.Errorf("appendSignedXML with sign type SHA1: %v, want ErrUnknownSignType", err)
 	}
 }
