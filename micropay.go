@@ -69,10 +69,7 @@ func (r *MicroPayRequest) params() (Params, error) {
 	if err := checkIP("spbill_create_ip", r.SpbillCreateIP); err != nil {
 		return nil, err
 	}
-	if err := checkJSON("detail", r.Detail); err != nil {
-		return nil, err
-	}
-	if err := checkJSON("scene_info", r.SceneInfo); err != nil {
+	if err := checkJSON(textField{"detail", r.Detail, 0}, textField{"scene_info", r.SceneInfo, 0}); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -87,10 +84,12 @@ func checkIP(field, v string) error {
 	return nil
 }
 
-// checkJSON checks that v, the value of field, is valid JSON if it is set.
-func checkJSON(field, v string) error {
-	if v != "" && !json.Valid([]byte(v)) {
-		return &ValidationError{Field: field, Reason: "is not valid JSON"}
+// checkJSON checks that the fields that are set hold valid JSON.
+func checkJSON(fields ...textField) error {
+	for _, f := range fields {
+		if f.value != "" && !json.Valid([]byte(f.value)) {
+			return &ValidationError{Field: f.name, Reason: "is not valid JSON"}
+		}
 	}
 	return nil
 }

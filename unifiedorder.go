@@ -165,10 +165,7 @@ func (r *UnifiedOrderRequest) params() ([]field, error) {
 	if err := checkIP("spbill_create_ip", r.SpbillCreateIP); err != nil {
 		return nil, err
 	}
-	if err := checkJSON("detail", r.Detail); err != nil {
-		return nil, err
-	}
-	if err := checkJSON("scene_info", r.SceneInfo); err != nil {
+	if err := checkJSON(textField{"detail", r.Detail, 0}, textField{"scene_info", r.SceneInfo, 0}); err != nil {
 		return nil, err
 	}
 	if !r.TimeStart.IsZero() && !r.TimeExpire.IsZero() && !r.TimeExpire.After(r.TimeStart) {
