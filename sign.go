@@ -88,7 +88,7 @@ func (s *scratch) verifySign(p Params, apiKey string, t SignType) error {
 	if st := p["sign_type"]; st != "" && SignType(st) != t {
 		return fmt.Errorf("%w: sign_type %q, expected %s", ErrInvalidSign, st, t)
 	}
-	s.sort(true)
+	s.sort()
 	var buf [sha256.Size * 2]byte
 	if !equalConstantTime(s.appendSign(buf[:0], apiKey, t), got) {
 		return fmt.Errorf("%w: %s sign does not match", ErrInvalidSign, t)
@@ -252,17 +252,18 @@ func fieldValue(fields []field, k string) string {
 }
 
 // sort puts the fields s holds in byte order of their names, as
-// sortFields does, leaving out "sign" and, if skipEmpty, empty values.
+// sortFields does, leaving out "sign" and empty values: what is signed
+// and sent.
 // The fields parseXML collects come in document order, which in WeChat's
 // messages is already sorted: insertion sort then makes one pass.
-func (s *scratch) sort(skipEmpty bool) {
+func (s *scratch) sort() {
 	fields := s.fields
 	mask := uint64(1)<<bits.Len(uint(len(fields))) - 1
 	order := slices.Grow(s.order[:0], len(fields))[:len(fields)]
 	n, size := 0, 0
 	for i := range fields {
 		f := &fields[i]
-		if skipEmpty && (f.v == "" || f.k == "sign") {
+		if f.v == "" || f.k == "sign" {
 			continue
 		}
 		order[n] = namePrefix(f.k)&^mask | uint64(i)

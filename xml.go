@@ -66,7 +66,7 @@ func appendSignedXML(b []byte, fields, extra []field, key string, t SignType) ([
 	s := getScratch()
 	defer s.release()
 	s.fields = append(append(s.fields[:0], fields...), extra...)
-	s.sort(true)
+	s.sort()
 	prev := ""
 	for _, o := range s.order {
 		f := &s.fields[o&s.mask]
