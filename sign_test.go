@@ -108,10 +108,10 @@ func referenceSign(p Params, key string, t SignType) string {
 
 func randomParams(r *rand.Rand) Params {
 	pieces := []string{"a", "Z", "0", "_", "腾讯", "😀", "&", "=", `"`, "'", " ", "<", "]]>", "\n", "%20", "sign", ""}
-	// Names share prefixes of every length up to and past the eight bytes
-	// the sort compares as numbers; some counts pass where the sort changes
+	// Names share prefixes of lengths up to and past the four bytes the
+	// sort compares as numbers; some counts pass where the sort changes
 	// method.
-	prefixes := []string{"", "", "coupon_", "coupon_f", "coupon_fee_", "a\x00"}
+	prefixes := []string{"", "", "cou", "coup", "coupon_", "coupon_fee_", "a\x00", "a\x00\x00"}
 	p := Params{}
 	for range r.IntN(80) {
 		var k, v strings.Builder
@@ -229,10 +229,11 @@ func TestSignManyFields(t *testing.T) {
 }
 
 func TestNamePrefix(t *testing.T) {
-	// The reference: the first eight bytes, zero-padded, big-endian.
+	// The reference: the first four bytes, zero-padded, big-endian, in
+	// the high half.
 	ref := func(k string) uint64 {
 		var b [8]byte
-		copy(b[:], k)
+		copy(b[:4], k)
 		return binary.BigEndian.Uint64(b[:])
 	}
 	const name = "spbill_create_ip\x00\xff"
