@@ -1,6 +1,6 @@
 # Conveniences; CI runs .ci/run, which runs the README's test command.
 FUZZTIME ?= 30s
-FUZZ_TARGETS = FuzzScanFlat FuzzXMLRoundTrip FuzzVerifySign FuzzParsePayNotify FuzzParseRefundNotify FuzzResponse FuzzSignedRequest
+FUZZ_TARGETS = FuzzScanFlat FuzzXMLRoundTrip FuzzSign FuzzVerifySign FuzzParsePayNotify FuzzParseRefundNotify FuzzResponse FuzzSignedRequest
 
 .PHONY: test bench fuzz quickstart
 
