@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -274,6 +275,59 @@ func TestSignKeyChange(t *testing.T) {
 		m.Write([]byte("a=1&key=" + key))
 		if want := strings.ToUpper(hex.EncodeToString(m.Sum(nil))); got != want {
 			t.Fatalf("sign %d with key %q = %s, want %s", i, key, got, want)
+		}
+	}
+}
+
+// TestSignMapsOfOneShape signs, with one scratch, a run of maps whose
+// names agree with the last one's in all the ways appendPairsByNames must
+// tell apart: each sign must be the reference's, whether the kept names
+// served or not.
+func TestSignMapsOfOneShape(t *testing.T) {
+	with := func(changes ...string) Params { // name, value, ...; value "-" deletes
+		p := maps.Clone(benchOrder)
+		for i := 0; i+1 < len(changes); i += 2 {
+			if changes[i+1] == "-" {
+				delete(p, changes[i])
+			} else {
+				p[changes[i]] = changes[i+1]
+			}
+		}
+		return p
+	}
+	steps := []struct {
+		name string
+		p    Params
+		hit  bool // whether the names kept from the step before serve
+	}{
+		{"first", benchOrder, false},
+		{"same names, other values", with("body", "x", "total_fee", "1"), true},
+		{"a value emptied", with("openid", ""), true},
+		{"a sign field in a name's place", with("openid", "-", "sign", "ABC"), false},
+		{"the same again", with("openid", "-", "sign", "ABC"), true},
+		{"the sign's value emptied", with("openid", "-", "sign", ""), true},
+		{"a name renamed", with("openid", "-", "openidx", "o"), false},
+		{"renamed where it sorts elsewhere", with("openid", "-", "zz", "o"), false},
+		{"a name more", with("zz", "o", "attach", "a"), false},
+		{"a name fewer", with("openid", "-"), false},
+		{"no names", Params{}, false},
+		{"no names again", Params{}, true},
+		{"back to the first", benchOrder, false},
+	}
+	s := scratchPool.New().(*scratch) // one that has kept no names
+	for _, st := range steps {
+		for _, typ := range []SignType{SignTypeMD5, SignTypeHMACSHA256} {
+			names := slices.Clone(s.names)
+			hit := s.appendPairsByNames(st.p)
+			s.names = names // as before the probe, for appendMapSign
+			if hit != st.hit {
+				t.Errorf("%s: names kept from before serve: %v, want %v", st.name, hit, st.hit)
+			}
+			got := string(s.appendMapSign(nil, st.p, docKey, typ))
+			if want := referenceSign(st.p, docKey, typ); got != want {
+				t.Errorf("%s, %s: sign %s, want %s", st.name, typ, got, want)
+			}
+			st.hit = true // the second sign type finds the names the first kept
 		}
 	}
 }

@@ -43,7 +43,7 @@ var (
 func (p Params) AppendXML(b []byte) []byte {
 	s := getScratch()
 	defer s.release()
-	s.sortFields(p, false)
+	s.sortFields(p)
 	b = slices.Grow(b, s.xmlSize())
 	b = append(b, "<xml>"...)
 	for _, o := range s.order {
