@@ -168,7 +168,9 @@ func (s *scratch) appendPairs() {
 const maxNames = 64
 
 // keepNames remembers the names of the map sortFields left in s, in
-// order, for appendPairsByNames.
+// order, for appendPairsByNames. Only Sign keeps names, not AppendXML: a
+// caller signs a map and then encodes it with its sign added, and the
+// two shapes would displace each other.
 func (s *scratch) keepNames() {
 	s.names = s.names[:0]
 	if len(s.order) > maxNames {
