@@ -205,7 +205,8 @@ func checkNotifyURL(field, v string) error {
 	if err := validNotifyURL(v, field); err != nil {
 		return err
 	}
-	lastNotifyURL.Store(&v)
+	good := v // not &v: that would move v to the heap on every call, hits included
+	lastNotifyURL.Store(&good)
 	return nil
 }
 
