@@ -152,15 +152,20 @@ func (s *scratch) appendPairs() {
 	buf := slices.Grow(s.buf[:0], s.size)
 	for _, o := range s.order {
 		f := &s.fields[o&s.mask]
-		if f.v == "" || f.k == "sign" {
-			continue
-		}
-		buf = append(buf, f.k...)
-		buf = append(buf, '=')
-		buf = append(buf, f.v...)
-		buf = append(buf, '&')
+		buf = appendPair(buf, f.k, f.v)
 	}
 	s.buf = buf
+}
+
+// appendPair appends k=v& to buf, unless k is "sign" or v is empty.
+func appendPair(buf []byte, k, v string) []byte {
+	if v == "" || k == "sign" {
+		return buf
+	}
+	buf = append(buf, k...)
+	buf = append(buf, '=')
+	buf = append(buf, v...)
+	return append(buf, '&')
 }
 
 // maxNames is the most names keepNames keeps: messages are smaller, and a
@@ -197,13 +202,7 @@ func (s *scratch) appendPairsByNames(p Params) bool {
 		if !ok {
 			return false
 		}
-		if v == "" || k == "sign" {
-			continue
-		}
-		buf = append(buf, k...)
-		buf = append(buf, '=')
-		buf = append(buf, v...)
-		buf = append(buf, '&')
+		buf = appendPair(buf, k, v)
 	}
 	s.buf = buf
 	return true
@@ -261,9 +260,9 @@ var scratchPool = sync.Pool{New: func() any {
 
 func getScratch() *scratch { return scratchPool.Get().(*scratch) }
 
-// release returns s to the pool without the references it holds, unless
-// an unusually large message made it grow: one such message should not
-// pin its memory for good.
+// release returns s to the pool without the fields it holds, but with
+// the names Sign kept, unless an unusually large message made it grow:
+// one such message should not pin its memory for good.
 func (s *scratch) release() {
 	clear(s.fields)
 	if cap(s.buf) <= 64<<10 && cap(s.fields) <= 1024 {
