@@ -4,9 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"net/http"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"time"
 

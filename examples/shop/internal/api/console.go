@@ -49,15 +49,17 @@ var consoleFuncs = template.FuncMap{
 		}
 		return fmt.Sprintf("%s¥%d.%02d", sign, n/100, n%100)
 	},
-	"minus":        func(a, b money.Fen) money.Fen { return a - b },
-	"orderStatus":  store.StatusText,
-	"applyStatus":  store.ApplyStatusText,
-	"applyType":    store.AfterSaleTypeText,
-	"logText":      store.LogText,
-	"printStatus":  store.PrintStatusText,
-	"statusClass":  func(st int) string { return "st" + strings.ReplaceAll(strconv.Itoa(st), "-", "m") },
-	"reputation":   func(r int) string { return [...]string{"差评", "中评", "好评"}[max(0, min(r, 2))] },
-	"stars":        func(n int) string { return strings.Repeat("★", max(0, min(n, 5))) + strings.Repeat("☆", 5-max(0, min(n, 5))) },
+	"minus":       func(a, b money.Fen) money.Fen { return a - b },
+	"orderStatus": store.StatusText,
+	"applyStatus": store.ApplyStatusText,
+	"applyType":   store.AfterSaleTypeText,
+	"logText":     store.LogText,
+	"printStatus": store.PrintStatusText,
+	"statusClass": func(st int) string { return "st" + strings.ReplaceAll(strconv.Itoa(st), "-", "m") },
+	"reputation":  func(r int) string { return [...]string{"差评", "中评", "好评"}[max(0, min(r, 2))] },
+	"stars": func(n int) string {
+		return strings.Repeat("★", max(0, min(n, 5))) + strings.Repeat("☆", 5-max(0, min(n, 5)))
+	},
 	"orderStatuses": func() []int {
 		return []int{store.StatusUnpaid, store.StatusPaid, store.StatusShipped, store.StatusReceived, store.StatusDone, store.StatusClosed}
 	},

@@ -162,9 +162,19 @@ func (s *Server) devConfirm(c *call) (any, error) {
 		return nil, c.p.err
 	}
 	prepayID = strings.TrimPrefix(prepayID, "prepay_id=") // the package field works too
+	silent := c.p.str("notify") == "0"
 	p, err := s.st.WxPaymentByPrepayID(c.ctx, prepayID)
 	if err != nil {
 		return nil, err
+	}
+	if silent {
+		if s.cfg.DevConfirmSilently == nil {
+			return nil, errorf(CodeInvalid, "notify=0 is not available")
+		}
+		if err := s.cfg.DevConfirmSilently(p.OutTradeNo); err != nil {
+			return nil, errorf(CodeConflict, "支付确认失败 (confirm failed): %v", err)
+		}
+		return map[string]any{"outTradeNo": p.OutTradeNo, "notify": false}, nil
 	}
 	if !p.Paid {
 		if err := s.cfg.DevConfirm(p.OutTradeNo); err != nil {

@@ -28,6 +28,9 @@ type Config struct {
 	// which calls it with the out_trade_no of a prepay id to play the
 	// buyer paying in WeChat. Only development mode sets it.
 	DevConfirm func(outTradeNo string) error
+	// DevConfirmSilently, if set, is what confirm calls with notify=0: a
+	// payment whose notify is lost, for the reconciliation loop to find.
+	DevConfirmSilently func(outTradeNo string) error
 	// AdminToken enables the admin API for requests bearing it; "" turns
 	// the admin API off.
 	AdminToken string

@@ -269,11 +269,11 @@ func (s *Store) log(q q, orderID int64, typ int) error {
 
 // OrderFilter selects orders for ListOrders.
 type OrderFilter struct {
-	UserID         int64 // 0: every buyer (the merchant)
-	Statuses       []int // empty: any
-	HasRefund      bool  // only orders with an after-sale
-	RefundOpen     bool  // only orders with an open after-sale
-	OrderNumber    string
+	UserID      int64 // 0: every buyer (the merchant)
+	Statuses    []int // empty: any
+	HasRefund   bool  // only orders with an after-sale
+	RefundOpen  bool  // only orders with an open after-sale
+	OrderNumber string
 	// Search matches an order number (or its start), or the buyer: user
 	// id, nick or mobile, or the order's consignee or phone.
 	Search         string
