@@ -566,7 +566,8 @@ func (s *Server) afterSalesPage(w http.ResponseWriter, r *http.Request, pg *page
 		}
 	}
 	pg.Title, pg.Nav, pg.Reload = "售后", "aftersales", "refund"
-	pg.Data = map[string]any{"Rows": rows, "Status": filter, "Total": total}
+	pg.Data = map[string]any{"Rows": rows, "Status": filter, "Total": total,
+		"Back": consolePrefix + "/aftersales?status=" + url.QueryEscape(filter)}
 	s.render(w, r, "aftersales", pg)
 }
 

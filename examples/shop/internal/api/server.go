@@ -150,6 +150,8 @@ func (s *Server) routes() {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "pid": os.Getpid(), "started": s.started.Format(time.RFC3339Nano)})
 	})
 
+	s.mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
+
 	// The pictures of the demo catalogue.
 	s.mux.HandleFunc("GET /static/goods/{name}", s.goodsPicture)
 
@@ -245,6 +247,10 @@ func (r *statusRecorder) WriteHeader(code int) {
 	}
 	r.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap gives http.ResponseController the underlying writer: the
+// console's live feed flushes and extends its write deadline through it.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // Write implements http.ResponseWriter.
 func (r *statusRecorder) Write(b []byte) (int, error) {
