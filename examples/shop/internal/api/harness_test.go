@@ -38,12 +38,14 @@ func eachBackend(t *testing.T, test func(t *testing.T, sh *shop)) {
 	t.Run("sqlite", func(t *testing.T) {
 		test(t, newShop(t, filepath.Join(t.TempDir(), "shop.db")))
 	})
-	if base := os.Getenv(postgresEnv); base != "" {
+	if base := postgresBase(); base != "" {
 		t.Run("postgres", func(t *testing.T) {
 			test(t, newShop(t, postgresSchema(t, base)))
 		})
 	}
 }
+
+func postgresBase() string { return os.Getenv(postgresEnv) }
 
 // postgresSchema creates an empty schema for one test and returns a DSN
 // whose search_path is that schema.
@@ -87,7 +89,10 @@ type shop struct {
 	// configure, if set, adjusts each server's Config; background runs
 	// each server's background loops (expiry, reconciliation, printing)
 	// until it is replaced or the test ends.
-	configure  func(*api.Config)
+	configure func(*api.Config)
+	// intercept, if set, sees each request first and answers it itself
+	// by returning true: a notify lost on the way, say.
+	intercept  atomic.Pointer[func(http.ResponseWriter, *http.Request) bool]
 	background bool
 	server     *api.Server
 	stopBG     func()
@@ -119,6 +124,9 @@ func newShopWith(t *testing.T, dsn string, setup func(*shop)) *shop {
 		}
 	})
 	sh.front = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f := sh.intercept.Load(); f != nil && (*f)(w, r) {
+			return
+		}
 		(*sh.handler.Load()).ServeHTTP(w, r)
 	}))
 	t.Cleanup(sh.front.Close)

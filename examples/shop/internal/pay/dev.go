@@ -12,7 +12,9 @@ import (
 const (
 	DevAppID  = "wx0000000000000dev"
 	DevMchID  = "1900000109"
-	devAPIKey = "shopdevshopdevshopdevshopdev0000"
+	// DevAPIKey is the in-process server's API key: public, like the
+	// rest of development mode.
+	DevAPIKey = "shopdevshopdevshopdevshopdev0000"
 )
 
 // Dev is an in-process wxpaytest server and a client of it: the shop's
@@ -31,11 +33,11 @@ func NewDev(publicURL string, opts ...wxpaytest.Option) (*Dev, error) {
 // Pay: each attempt of a call limited to timeout (0: none), and the
 // client options given (WithRetry, WithLogger) added.
 func NewDevClient(publicURL string, timeout time.Duration, clientOpts []wxpay.Option, opts ...wxpaytest.Option) (*Dev, error) {
-	srv := wxpaytest.NewServer(DevAppID, DevMchID, devAPIKey, opts...)
+	srv := wxpaytest.NewServer(DevAppID, DevMchID, DevAPIKey, opts...)
 	certPEM, keyPEM := srv.MerchantCertPEM()
 	hc := *srv.Client()
 	hc.Timeout = timeout
-	c, err := wxpay.NewClient(DevAppID, DevMchID, devAPIKey, append([]wxpay.Option{
+	c, err := wxpay.NewClient(DevAppID, DevMchID, DevAPIKey, append([]wxpay.Option{
 		wxpay.WithBaseURL(srv.URL),
 		wxpay.WithHTTPClient(&hc),
 		wxpay.WithCertPEM(certPEM, keyPEM)}, clientOpts...)...)
