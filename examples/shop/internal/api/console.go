@@ -449,7 +449,14 @@ func (s *Server) orderPage(w http.ResponseWriter, r *http.Request, pg *page) {
 	s.render(w, r, "order", pg)
 }
 
-func orderBack(id int64) string { return fmt.Sprintf("%s/orders/%d", consolePrefix, id) }
+// orderBack is the page to return to after a form of order id: the
+// order, or the list when there is no such order.
+func orderBack(id int64, err error) string {
+	if store.KindOf(err) == store.NotFound {
+		return consolePrefix + "/orders"
+	}
+	return fmt.Sprintf("%s/orders/%d", consolePrefix, id)
+}
 
 func (s *Server) shipPost(w http.ResponseWriter, r *http.Request, _ *page) {
 	id, err := pathID(r)
@@ -464,7 +471,7 @@ func (s *Server) shipPost(w http.ResponseWriter, r *http.Request, _ *page) {
 	if err == nil {
 		_, err = s.st.Ship(r.Context(), id, carrier, tracking)
 	}
-	done(w, r, orderBack(id), err, "已发货 (shipped)")
+	done(w, r, orderBack(id, err), err, "已发货 (shipped)")
 }
 
 func (s *Server) closePost(w http.ResponseWriter, r *http.Request, _ *page) {
@@ -474,7 +481,7 @@ func (s *Server) closePost(w http.ResponseWriter, r *http.Request, _ *page) {
 		return
 	}
 	err = s.closeByMerchant(r.Context(), id)
-	done(w, r, orderBack(id), err, "订单已关闭，库存已恢复 (closed)")
+	done(w, r, orderBack(id, err), err, "订单已关闭，库存已恢复 (closed)")
 }
 
 // closeByMerchant closes an unpaid order: its open payments at WeChat
@@ -514,7 +521,7 @@ func (s *Server) printPost(w http.ResponseWriter, r *http.Request, _ *page) {
 	} else if err = s.st.Reprint(r.Context(), id); err == nil {
 		s.wakePrinter()
 	}
-	done(w, r, orderBack(id), err, "已加入打印队列 (queued)")
+	done(w, r, orderBack(id, err), err, "已加入打印队列 (queued)")
 }
 
 // ---- after-sales
