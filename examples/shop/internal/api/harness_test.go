@@ -94,6 +94,7 @@ type shop struct {
 	// by returning true: a notify lost on the way, say.
 	intercept  atomic.Pointer[func(http.ResponseWriter, *http.Request) bool]
 	background bool
+	quiet      bool // log warnings only: a load test makes much debug
 	server     *api.Server
 	stopBG     func()
 	policy     *store.Policy
@@ -166,7 +167,7 @@ func (sh *shop) start() {
 		AdminToken:         adminToken,
 		PublicURL:          sh.front.URL,
 		StaffUIDs:          []int64{1},
-		Logger:             slog.New(slog.NewTextHandler(sh.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger:             slog.New(slog.NewTextHandler(sh.logs, &slog.HandlerOptions{Level: sh.logLevel()})),
 	}
 	if sh.configure != nil {
 		sh.configure(&cfg)
@@ -181,6 +182,13 @@ func (sh *shop) start() {
 		go func() { defer close(done); srv.Run(ctx) }()
 		sh.stopBG = func() { cancel(); <-done }
 	}
+}
+
+func (sh *shop) logLevel() slog.Level {
+	if sh.quiet {
+		return slog.LevelWarn
+	}
+	return slog.LevelDebug
 }
 
 // restart closes the store and starts again on the same database, as a

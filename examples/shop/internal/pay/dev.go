@@ -10,8 +10,8 @@ import (
 
 // Development credentials of the in-process WeChat Pay server.
 const (
-	DevAppID  = "wx0000000000000dev"
-	DevMchID  = "1900000109"
+	DevAppID = "wx0000000000000dev"
+	DevMchID = "1900000109"
 	// DevAPIKey is the in-process server's API key: public, like the
 	// rest of development mode.
 	DevAPIKey = "shopdevshopdevshopdevshopdev0000"

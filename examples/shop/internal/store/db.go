@@ -35,6 +35,7 @@ type Store struct {
 	d       dialect
 	now     func() time.Time
 	policy  Policy
+	writers *fifo // SQLite: queues the writers in arrival order; nil on PostgreSQL
 }
 
 // Policy holds the shop's limits that the store enforces.
@@ -135,6 +136,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("store: open sqlite: %w", err)
 		}
+		s.writers = &fifo{}
 		s.db.SetMaxOpenConns(1)
 		s.db.SetMaxIdleConns(1)
 		s.db.SetConnMaxLifetime(0)
@@ -210,7 +212,12 @@ type q struct {
 func (s *Store) q(ctx context.Context) q { return q{x: s.rdb, d: s.d, ctx: ctx} }
 
 // w writes one statement outside a transaction.
-func (s *Store) w(ctx context.Context) q { return q{x: s.db, d: s.d, ctx: ctx} }
+func (s *Store) w(ctx context.Context) q {
+	if s.writers != nil {
+		return q{x: lockedDB{db: s.db, f: s.writers}, d: s.d, ctx: ctx}
+	}
+	return q{x: s.db, d: s.d, ctx: ctx}
+}
 
 func (q q) rebind(query string) string {
 	if !q.d.numbered || !strings.Contains(query, "?") {
@@ -263,6 +270,12 @@ func (q q) insert(query string, args ...any) (int64, error) {
 
 // tx runs fn in a transaction, committing if it returns nil.
 func (s *Store) tx(ctx context.Context, fn func(q q) error) error {
+	if s.writers != nil {
+		if err := s.writers.lock(ctx); err != nil {
+			return fmt.Errorf("store: waiting to write: %w", err)
+		}
+		defer s.writers.unlock()
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
