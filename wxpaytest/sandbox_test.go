@@ -148,8 +148,8 @@ func TestNoSandboxWithoutOption(t *testing.T) {
 // prefixes: the key is fetched once, and requests, answers, the payment
 // notify, the JSAPI parameters and the refund notify all use it.
 func TestSDKSandbox(t *testing.T) {
-	for _, prefix := range []string{wxpay.SandboxLegacy, wxpay.SandboxXDC} {
-		t.Run(prefix, func(t *testing.T) {
+	for _, prefix := range []wxpay.SandboxPrefix{wxpay.SandboxLegacy, wxpay.SandboxXDC} {
+		t.Run(string(prefix), func(t *testing.T) {
 			ctx := context.Background()
 			srv := newServer(t, wxpaytest.WithSandbox(), fastNotifies)
 			c := newClient(t, srv, wxpay.WithSandbox(prefix), withCert(srv))
