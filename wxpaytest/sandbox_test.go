@@ -199,7 +199,7 @@ func TestSDKSandbox(t *testing.T) {
 			if prefix == wxpay.SandboxXDC {
 				keyPath = "/xdc/apiv2getsignkey/sign/getsignkey"
 			}
-			want := []string{keyPath, prefix + "/pay/unifiedorder", prefix + "/pay/orderquery", prefix + "/secapi/pay/refund"}
+			want := []string{string(keyPath), string(prefix) + "/pay/unifiedorder", string(prefix) + "/pay/orderquery", string(prefix) + "/secapi/pay/refund"}
 			if diff := cmp.Diff(want, paths(srv)); diff != "" {
 				t.Fatalf("requests (-want +got):\n%s", diff)
 			}
