@@ -92,14 +92,9 @@ type Option func(*config) error
 // cannot be added to it: pass a client that presents it with
 // WithCertHTTPClient. Redirects are never followed, whatever hc says:
 // WeChat does not redirect, and a signed request goes only to the base URL.
+// A nil hc means the default: a client with DefaultTimeout.
 func WithHTTPClient(hc *http.Client) Option {
-	return func(c *config) error {
-		if hc == nil {
-			return errors.New("wxpay: WithHTTPClient(nil)")
-		}
-		c.httpClient = hc
-		return nil
-	}
+	return func(c *config) error { c.httpClient = hc; return nil }
 }
 
 // WithCertHTTPClient sets a ready mutual-TLS client for the calls that
