@@ -54,7 +54,8 @@ type Client struct {
 	subAppID string
 	subMchID string
 
-	signer *signer // for the API key; nil in a zero Client
+	signer *signer    // for the API key; nil in a zero Client
+	bufs   *sync.Pool // *bytes.Buffer: canonical strings and answers
 }
 
 // ErrNoClient is returned by every method of a Client not made by
@@ -220,8 +221,9 @@ func NewClient(appID, mchID, apiKey string, opts ...Option) (*Client, error) {
 		appID: appID, mchID: mchID, signType: cfg.signType,
 		nonce: cfg.nonce, now: cfg.now, retry: cfg.retry, logger: cfg.logger,
 		subAppID: cfg.subAppID, subMchID: cfg.subMchID,
-		signer: newSigner(apiKey),
 	}
+	c.bufs = &sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 2048)) }}
+	c.signer = newSigner(apiKey, c.bufs)
 	var err error
 	if c.base, err = parseBaseURL(cfg.baseURL); err != nil {
 		return nil, err
@@ -342,7 +344,7 @@ func (c *Client) call(ctx context.Context, ep endpoint, req []wire.Field) (Param
 	var out Params
 	err := c.exchange(ctx, ep, req, func(resp *http.Response, s *signer, st SignType) (Params, error) {
 		defer closeBody(resp.Body)
-		p, fields, err := readMessage(resp)
+		p, fields, err := c.readMessage(resp)
 		if err != nil {
 			return nil, err
 		}
@@ -374,7 +376,7 @@ func (c *Client) open(ctx context.Context, ep endpoint, req []wire.Field) (io.Re
 		}
 		defer closeBody(resp.Body)
 		resp.Body = io.NopCloser(br)
-		p, fields, err := readMessage(resp)
+		p, fields, err := c.readMessage(resp)
 		if err != nil {
 			return nil, err
 		}
@@ -560,18 +562,11 @@ func (c *Client) post(ctx context.Context, hc *http.Client, u string, body []byt
 	return resp, nil
 }
 
-var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
 // readMessage reads a bounded response body and decodes it. Any answer
 // but a 200 with a v2 message, a redirect among them, is an *HTTPError.
-func readMessage(resp *http.Response) (Params, []wire.Field, error) {
-	buf := bodyPool.Get().(*bytes.Buffer)
-	defer func() {
-		if buf.Cap() <= 64<<10 { // one huge answer should not pin its memory for good
-			bodyPool.Put(buf)
-		}
-	}()
-	buf.Reset()
+func (c *Client) readMessage(resp *http.Response) (Params, []wire.Field, error) {
+	buf := getBuffer(c.bufs)
+	defer putBuffer(c.bufs, buf)
 	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, MaxBodySize+1)); err != nil {
 		return nil, nil, &transportError{fmt.Errorf("reading response: %w", err)}
 	}

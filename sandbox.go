@@ -115,7 +115,7 @@ func (c *Client) sandboxSigner(ctx context.Context) (*signer, error) {
 		return nil, fmt.Errorf("wxpay: fetching the sandbox sign key: %w", err)
 	}
 	defer closeBody(resp.Body)
-	p, _, err := readMessage(resp)
+	p, _, err := c.readMessage(resp)
 	if err != nil {
 		return nil, fmt.Errorf("wxpay: fetching the sandbox sign key: %w", err)
 	}
@@ -132,7 +132,7 @@ func (c *Client) sandboxSigner(ctx context.Context) (*signer, error) {
 	if key == "" {
 		return nil, errors.New("wxpay: sandbox answered without sandbox_signkey")
 	}
-	s.signer, s.fetched = newSigner(key), c.now()
+	s.signer, s.fetched = newSigner(key, c.bufs), c.now()
 	return s.signer, nil
 }
 

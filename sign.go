@@ -1,6 +1,7 @@
 package wxpay
 
 import (
+	"bytes"
 	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -47,7 +48,7 @@ func Sign(p Params, apiKey string, t SignType) (string, error) {
 	if !t.Valid() {
 		return "", fmt.Errorf("%w: %q", ErrUnknownSignType, string(t))
 	}
-	return string(newSigner(apiKey).sign(nil, sortedFields(p), t)), nil
+	return string(newSigner(apiKey, nil).sign(nil, sortedFields(p), t)), nil
 }
 
 // VerifySign checks the "sign" field of p against every other non-empty
@@ -60,7 +61,7 @@ func Sign(p Params, apiKey string, t SignType) (string, error) {
 // A missing, malformed or wrong sign gives an error for which
 // errors.Is(err, ErrInvalidSign) is true.
 func VerifySign(p Params, apiKey string) error {
-	return newSigner(apiKey).verify(p, sortedFields(p), "")
+	return newSigner(apiKey, nil).verify(p, sortedFields(p), "")
 }
 
 // sortedFields returns p's fields in name order.
@@ -74,30 +75,30 @@ func sortedFields(p Params) []wire.Field {
 }
 
 // signer signs and verifies with one key. It keeps keyed HMAC-SHA256
-// states, which Reset restores without rehashing the key's pads, and the
-// buffers canonical strings are built in: both hold key material, so a
-// signer belongs to one Client and dies with it.
+// states, which Reset restores without rehashing the key's pads, and
+// builds canonical strings in its Client's buffers: both hold key
+// material, so a signer belongs to one Client and dies with it.
 type signer struct {
 	key   string
-	hmacs sync.Pool // hash.Hash, keyed with key
-	bufs  sync.Pool // *[]byte
+	hmacs sync.Pool  // hash.Hash, keyed with key
+	bufs  *sync.Pool // *bytes.Buffer, the Client's; nil: allocate
 
 	aesOnce sync.Once // the refund notify's req_info cipher, derived from key
 	aes     cipher.Block
 	aesErr  error
 }
 
-func newSigner(key string) *signer {
-	s := &signer{key: key}
+func newSigner(key string, bufs *sync.Pool) *signer {
+	s := &signer{key: key, bufs: bufs}
 	s.hmacs.New = func() any { return hmac.New(sha256.New, []byte(key)) }
-	s.bufs.New = func() any { b := make([]byte, 0, 1024); return &b }
 	return s
 }
 
 // sign appends the signature of sorted, in name order, to dst.
 func (s *signer) sign(dst []byte, sorted []wire.Field, t SignType) []byte {
-	bp := s.bufs.Get().(*[]byte)
-	msg := wire.AppendCanonical((*bp)[:0], sorted, s.key)
+	buf := getBuffer(s.bufs)
+	defer putBuffer(s.bufs, buf)
+	msg := wire.AppendCanonical(buf.AvailableBuffer(), sorted, s.key)
 	if t == SignTypeMD5 {
 		dst = wire.AppendMD5(dst, msg)
 	} else {
@@ -105,12 +106,26 @@ func (s *signer) sign(dst []byte, sorted []wire.Field, t SignType) []byte {
 		dst = wire.AppendHMAC(dst, h, msg)
 		s.hmacs.Put(h)
 	}
-	clear(msg) // the key is in it
-	if cap(msg) <= 64<<10 {
-		*bp = msg[:0]
-		s.bufs.Put(bp)
-	}
+	clear(msg[:cap(msg)]) // the key is in it
 	return dst
+}
+
+// getBuffer takes an empty buffer from pool, or makes one if pool is nil.
+func getBuffer(pool *sync.Pool) *bytes.Buffer {
+	if pool == nil {
+		return new(bytes.Buffer)
+	}
+	buf := pool.Get().(*bytes.Buffer)
+	buf.Reset()
+	return buf
+}
+
+// putBuffer returns buf to pool, unless one huge message made it grow: it
+// should not pin its memory for good.
+func putBuffer(pool *sync.Pool, buf *bytes.Buffer) {
+	if pool != nil && buf.Cap() <= 64<<10 {
+		pool.Put(buf)
+	}
 }
 
 // verify checks the sign of p, whose fields sorted holds in name order,
