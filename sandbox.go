@@ -120,7 +120,7 @@ func (c *Client) sandboxSigner(ctx context.Context) (*signer, error) {
 		return nil, fmt.Errorf("wxpay: fetching the sandbox sign key: %w", err)
 	}
 	if p["return_code"] != "SUCCESS" {
-		return nil, newReturnError(p["return_code"], p["return_msg"], "")
+		return nil, &Error{ReturnCode: p["return_code"], ReturnMsg: p["return_msg"]}
 	}
 	// The key answer is not documented as signed, and no SDK verifies it.
 	// The key is checked all the same: every later response must verify

@@ -1,15 +1,8 @@
 package wxpay
 
 import (
-	"bytes"
-	"crypto/cipher"
-	"crypto/hmac"
-	"crypto/sha256"
-	"crypto/subtle"
 	"errors"
 	"fmt"
-	"hash"
-	"sync"
 
 	"github.com/wxpay-go/wxpay/internal/wire"
 )
@@ -72,91 +65,4 @@ func sortedFields(p Params) []wire.Field {
 	}
 	wire.Sort(fields)
 	return fields
-}
-
-// signer signs and verifies with one key. It keeps keyed HMAC-SHA256
-// states, which Reset restores without rehashing the key's pads, and
-// builds canonical strings in its Client's buffers: both hold key
-// material, so a signer belongs to one Client and dies with it.
-type signer struct {
-	key   string
-	hmacs sync.Pool  // hash.Hash, keyed with key
-	bufs  *sync.Pool // *bytes.Buffer, the Client's; nil: allocate
-
-	aesOnce sync.Once // the refund notify's req_info cipher, derived from key
-	aes     cipher.Block
-	aesErr  error
-}
-
-func newSigner(key string, bufs *sync.Pool) *signer {
-	s := &signer{key: key, bufs: bufs}
-	s.hmacs.New = func() any { return hmac.New(sha256.New, []byte(key)) }
-	return s
-}
-
-// sign appends the signature of sorted, in name order, to dst.
-func (s *signer) sign(dst []byte, sorted []wire.Field, t SignType) []byte {
-	buf := getBuffer(s.bufs)
-	defer putBuffer(s.bufs, buf)
-	msg := wire.AppendCanonical(buf.AvailableBuffer(), sorted, s.key)
-	if t == SignTypeMD5 {
-		dst = wire.AppendMD5(dst, msg)
-	} else {
-		h := s.hmacs.Get().(hash.Hash)
-		dst = wire.AppendHMAC(dst, h, msg)
-		s.hmacs.Put(h)
-	}
-	clear(msg[:cap(msg)]) // the key is in it
-	return dst
-}
-
-// getBuffer takes an empty buffer from pool, or makes one if pool is nil.
-func getBuffer(pool *sync.Pool) *bytes.Buffer {
-	if pool == nil {
-		return new(bytes.Buffer)
-	}
-	buf := pool.Get().(*bytes.Buffer)
-	buf.Reset()
-	return buf
-}
-
-// putBuffer returns buf to pool, unless one huge message made it grow: it
-// should not pin its memory for good.
-func putBuffer(pool *sync.Pool, buf *bytes.Buffer) {
-	if pool != nil && buf.Cap() <= 64<<10 {
-		pool.Put(buf)
-	}
-}
-
-// verify checks the sign of p, whose fields sorted holds in name order,
-// with t, or when t is "" with the type p's sign_type names or else the
-// one the sign's length says.
-func (s *signer) verify(p Params, sorted []wire.Field, t SignType) error {
-	got := p["sign"]
-	if got == "" {
-		return fmt.Errorf("%w: no sign field", ErrInvalidSign)
-	}
-	if st := p["sign_type"]; st != "" {
-		if t == "" {
-			t = SignType(st)
-		}
-		if !t.Valid() || SignType(st) != t {
-			return fmt.Errorf("%w: sign_type %q, expected %s", ErrInvalidSign, st, t)
-		}
-	}
-	if t == "" {
-		switch len(got) {
-		case 32:
-			t = SignTypeMD5
-		case 64:
-			t = SignTypeHMACSHA256
-		default:
-			return fmt.Errorf("%w: sign of length %d is neither MD5 nor HMAC-SHA256", ErrInvalidSign, len(got))
-		}
-	}
-	var buf [64]byte
-	if want := s.sign(buf[:0], sorted, t); subtle.ConstantTimeCompare(want, []byte(got)) != 1 {
-		return fmt.Errorf("%w: %s sign does not match", ErrInvalidSign, t)
-	}
-	return nil
 }
