@@ -1,16 +1,14 @@
 package wxpay
 
 import (
-	"context"
 	"log/slog"
-	"time"
 )
 
 // WithLogger makes the client log each attempt of each call to l: at
 // Debug the request and response fields, at Warn failed attempts. Signs
 // are redacted and the API key is never part of a message, so logs can be
 // shipped without leaking what would let a reader forge a message.
-func WithLogger(l *slog.Logger) Option { return func(c *Client) { c.logger = l } }
+func WithLogger(l *slog.Logger) Option { return func(c *config) error { c.logger = l; return nil } }
 
 // redacted renders a message for logs with its sign hidden.
 type redacted Params
@@ -35,32 +33,4 @@ func isSecretField(name string) bool {
 		return true
 	}
 	return false
-}
-
-// logExchange logs one attempt: the request is req with the pipeline's
-// fields and sign, answer the response message, if any.
-func (c *Client) logExchange(ctx context.Context, ep endpoint, attempt int, start time.Time, req, pipeline []field, answer Params, err error) {
-	if c.logger == nil {
-		return
-	}
-	attrs := []slog.Attr{
-		slog.String("path", ep.path),
-		slog.Int("attempt", attempt),
-		slog.Duration("elapsed", time.Since(start)),
-	}
-	if err != nil {
-		c.logger.LogAttrs(ctx, slog.LevelWarn, "wxpay call failed", append(attrs, slog.String("error", err.Error()))...)
-		return
-	}
-	if c.logger.Enabled(ctx, slog.LevelDebug) {
-		sent := make(Params, len(req)+len(pipeline)+1)
-		for _, f := range append(req[:len(req):len(req)], pipeline...) {
-			if f.v != "" { // as appendSignedXML, which sends no empty field
-				sent[f.k] = f.v
-			}
-		}
-		sent["sign"] = "" // redacted
-		c.logger.LogAttrs(ctx, slog.LevelDebug, "wxpay call", append(attrs,
-			slog.Any("request", redacted(sent)), slog.Any("response", redacted(answer)))...)
-	}
 }
