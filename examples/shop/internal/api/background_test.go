@@ -83,7 +83,7 @@ func TestOrderExpiry(t *testing.T) {
 				closed = r
 			}
 		}
-		exp, err := time.ParseInLocation("20060102150405", unified.Params["time_expire"], wxpay.Beijing)
+		exp, err := time.ParseInLocation("20060102150405", unified.Params["time_expire"], wxpay.Beijing())
 		if err != nil {
 			t.Fatalf("time_expire %q: %v", unified.Params["time_expire"], err)
 		}

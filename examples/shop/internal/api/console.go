@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wxpay-go/wxpay"
 	"github.com/wxpay-go/wxpay/examples/shop/internal/money"
 	"github.com/wxpay-go/wxpay/examples/shop/internal/store"
 )
@@ -41,14 +42,7 @@ const (
 )
 
 var consoleFuncs = template.FuncMap{
-	"yuan": func(f money.Fen) string {
-		n := int64(f)
-		sign := ""
-		if n < 0 {
-			sign, n = "-", -n
-		}
-		return fmt.Sprintf("%s¥%d.%02d", sign, n/100, n%100)
-	},
+	"yuan":        func(f money.Fen) string { return "¥" + wxpay.FormatYuan(int64(f)) },
 	"minus":       func(a, b money.Fen) money.Fen { return a - b },
 	"orderStatus": store.StatusText,
 	"applyStatus": store.ApplyStatusText,
@@ -674,12 +668,18 @@ func (s *Server) skuPost(w http.ResponseWriter, r *http.Request, _ *page) {
 	id, err := pathID(r)
 	if err == nil {
 		p := &params{v: r.PostForm}
-		price, stock := p.fen("price"), p.int("stock", -1)
+		// The merchant types the price: exactly yuan and fen, or refused
+		// (unlike the pages' amounts, which carry JavaScript's noise).
+		price, perr := wxpay.ParseYuan(p.str("price"))
+		if perr != nil {
+			p.fail("价格不是有效金额，最多两位小数 (price %q is not an amount)", p.str("price"))
+		}
+		stock := p.int("stock", -1)
 		if p.err == nil && p.str("stock") == "" {
 			p.fail("缺少参数 stock (missing stock)")
 		}
 		if err = p.err; err == nil {
-			err = s.st.UpdateSKU(r.Context(), id, price, stock)
+			err = s.st.UpdateSKU(r.Context(), id, money.Fen(price), stock)
 		}
 	}
 	done(w, r, consolePrefix+"/goods", err, "已保存 (saved)")

@@ -160,6 +160,7 @@ func TestConsoleBadInput(t *testing.T) {
 		{"/admin/console/goods/1/shelf", []string{"on", "yes"}, "on"},
 		{"/admin/console/goods/999999/shelf", []string{"on", "1"}, "不存在"},
 		{"/admin/console/skus/1", []string{"price", "abc", "stock", "1"}, "金额"},
+		{"/admin/console/skus/1", []string{"price", "1.005", "stock", "1"}, "两位小数"},
 		{"/admin/console/skus/1", []string{"price", "0", "stock", "1"}, "价格"},
 		{"/admin/console/skus/1", []string{"price", "1e9", "stock", "1"}, "价格"},
 		{"/admin/console/skus/1", []string{"price", "10", "stock", "-1"}, "库存"},
@@ -306,7 +307,11 @@ func TestPrinter(t *testing.T) {
 	if len(p.ESCPOS) < 4 || p.ESCPOS[0] != 0x1b || p.ESCPOS[1] != 0x40 {
 		t.Errorf("ESC/POS %q", base64.StdEncoding.EncodeToString(p.ESCPOS))
 	}
-	js, _ := sh.st.PrintJobs(t.Context(), o.ID)
+	var js []store.PrintJob
+	sh.wait("the print to be recorded", 5*time.Second, func() bool {
+		js, _ = sh.st.PrintJobs(t.Context(), o.ID)
+		return len(js) == 1 && js[0].Status != store.PrintPending
+	})
 	if len(js) != 1 || js[0].Status != store.PrintDone || js[0].Attempts != 3 {
 		t.Errorf("print job %+v; want printed at the third attempt", js)
 	}

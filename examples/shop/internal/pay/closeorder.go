@@ -6,8 +6,9 @@ import (
 	"github.com/wxpay-go/wxpay"
 )
 
-// closeOrder calls the SDK's CloseOrder. It is the one place that knows
-// the SDK's signature for it, which is about to take a request struct.
+// closeOrder calls the SDK's CloseOrder: the one place that knows its
+// signature.
 func closeOrder(ctx context.Context, c *wxpay.Client, outTradeNo string) error {
-	return c.CloseOrder(ctx, outTradeNo)
+	_, err := c.CloseOrder(ctx, &wxpay.CloseOrderRequest{OutTradeNo: outTradeNo})
+	return err
 }

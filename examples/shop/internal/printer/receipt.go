@@ -13,6 +13,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/width"
 
+	"github.com/wxpay-go/wxpay"
 	"github.com/wxpay-go/wxpay/examples/shop/internal/store"
 )
 
@@ -125,13 +126,7 @@ func printable(s string) string {
 }
 
 // yuan formats fen as yuan with two decimals, "¥12.50".
-func yuan(fen int64) string {
-	sign := ""
-	if fen < 0 {
-		sign, fen = "-", -fen
-	}
-	return fmt.Sprintf("%s¥%d.%02d", sign, fen/100, fen%100)
-}
+func yuan(fen int64) string { return "¥" + wxpay.FormatYuan(fen) }
 
 // cols is the printed width of s: wide (East Asian) characters take two
 // columns.
