@@ -35,7 +35,7 @@ type Store struct {
 	d       dialect
 	now     func() time.Time
 	policy  Policy
-	writers *fifo // SQLite: queues the writers in arrival order; nil on PostgreSQL
+	writers *fifo // queues the writers in arrival order for db's connections
 }
 
 // Policy holds the shop's limits that the store enforces.
@@ -94,6 +94,12 @@ var (
 	}
 )
 
+// Connections to PostgreSQL: writers (transactions) and plain reads.
+const (
+	pgWriters = 12
+	pgReaders = 8
+)
+
 // Open opens the database named by dsn and brings its schema up to date.
 // A dsn starting with postgres:// or postgresql:// selects PostgreSQL;
 // anything else is the path of an SQLite file, created with its directory
@@ -107,9 +113,17 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("store: open postgres: %w", err)
 		}
-		s.db.SetMaxOpenConns(20)
-		s.db.SetMaxIdleConns(20)
-		s.rdb = s.db
+		// Writers and readers have pools of their own, so that a burst of
+		// reads never takes the connections a payment waits for.
+		s.db.SetMaxOpenConns(pgWriters)
+		s.db.SetMaxIdleConns(pgWriters)
+		s.writers = &fifo{cap: pgWriters}
+		if s.rdb, err = sql.Open("pgx", dsn); err != nil {
+			s.db.Close()
+			return nil, fmt.Errorf("store: open postgres: %w", err)
+		}
+		s.rdb.SetMaxOpenConns(pgReaders)
+		s.rdb.SetMaxIdleConns(pgReaders)
 	} else {
 		s.d = sqliteDialect
 		if dir := filepath.Dir(dsn); dir != "" {
@@ -136,7 +150,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("store: open sqlite: %w", err)
 		}
-		s.writers = &fifo{}
+		s.writers = &fifo{cap: 1}
 		s.db.SetMaxOpenConns(1)
 		s.db.SetMaxIdleConns(1)
 		s.db.SetConnMaxLifetime(0)

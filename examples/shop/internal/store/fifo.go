@@ -6,23 +6,25 @@ import (
 	"sync"
 )
 
-// fifo is a lock granted in arrival order. SQLite has one writer at a
-// time; left to database/sql, writers waiting for the single connection
-// are served in random order (and to SQLite's busy handler, by polling
-// with sleeps), so under load an unlucky order waits many turns: that was
-// the p99 blow-up at 64 concurrent buyers. Queued here, every writer
-// waits its turn and no longer.
+// fifo is a semaphore of cap places granted in arrival order, one place
+// per connection of the writers' pool. Left to database/sql, requests
+// waiting for a connection are served in random order (and on SQLite, to
+// its busy handler, by polling with sleeps), so under load an unlucky
+// order waits many turns: that was the p99 blow-up at 64 concurrent
+// buyers. Queued here, every writer waits its turn and no longer, and
+// never waits inside database/sql.
 type fifo struct {
 	mu   sync.Mutex
-	busy bool
+	cap  int
+	busy int
 	q    []chan struct{}
 }
 
 // lock takes the lock, or gives up when ctx is done.
 func (f *fifo) lock(ctx context.Context) error {
 	f.mu.Lock()
-	if !f.busy {
-		f.busy = true
+	if f.busy < f.cap {
+		f.busy++
 		f.mu.Unlock()
 		return nil
 	}
@@ -48,12 +50,12 @@ func (f *fifo) lock(ctx context.Context) error {
 	}
 }
 
-// unlock hands the lock to the longest waiter.
+// unlock hands the place to the longest waiter.
 func (f *fifo) unlock() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(f.q) == 0 {
-		f.busy = false
+		f.busy--
 		return
 	}
 	c := f.q[0]
