@@ -312,6 +312,7 @@ type endpoint struct {
 	anyMerchant bool     // the answer's merchant fields are not checked: unsigned, they prove nothing
 	idempotent  bool     // WeChat documents resending the same request as safe
 	sub         subFields
+	urlEncoded  string // a field signed as it is and sent URL-encoded (shorturl's long_url)
 }
 
 // subFields says which sub-merchant fields a service provider's request
@@ -522,6 +523,13 @@ func (c *Client) prepare(ctx context.Context, ep endpoint, req []wire.Field) (si
 	sign := string(s.sign(nil, fields, st))
 	i, _ := slices.BinarySearchFunc(fields, "sign", func(f wire.Field, name string) int { return strings.Compare(f.Name, name) })
 	fields = slices.Insert(fields, i, wire.Field{Name: "sign", Value: sign})
+	if ep.urlEncoded != "" {
+		for j := range fields {
+			if fields[j].Name == ep.urlEncoded {
+				fields[j].Value = url.QueryEscape(fields[j].Value)
+			}
+		}
+	}
 	return signedRequest{signer: s, signType: st, fields: fields, body: wire.AppendXML(nil, fields)}, nil
 }
 

@@ -48,6 +48,8 @@ const (
 	ErrCodeSignError        = "SIGNERROR"         // WeChat could not verify the request's sign
 	ErrCodeProcessing       = "PROCESSING"        // a payout or red packet is being processed; query
 	ErrCodeNotEnough        = "NOTENOUGH"         // the balance does not cover it
+	ErrCodeNoAuth           = "NOAUTH"            // no permission: e.g. a profit-sharing receiver that was not added
+	ErrCodeNotFound         = "NOT_FOUND"         // red packet query: WeChat has no packet of that mch_billno
 )
 
 // ErrSignRefused matches (with errors.Is) an *Error in which WeChat says
