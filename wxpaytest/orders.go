@@ -35,6 +35,14 @@ type store struct {
 
 	codes map[string]CodeBehavior // SetCodeBehavior's, by auth code ("" for the default)
 	spent map[string]bool         // auth codes that paid an order
+
+	receivers map[string]map[string]psReceiver // profit-sharing receivers, by sub_mch_id ("" for none), then type/account
+	shares    map[string]*shareOrder           // profit sharing, by transaction_id
+	splits    map[string]*split                // by out_order_no
+	returns   map[string]*shareReturn          // by out_return_no
+	redPacks  map[string]*redPack              // by mch_billno
+	holdPacks bool                             // HoldRedPacks
+	shortURLs map[string]string                // long_url → short_url
 }
 
 func newStore() store {
@@ -45,6 +53,12 @@ func newStore() store {
 		byRefundID: map[string]*refund{},
 		codes:      map[string]CodeBehavior{},
 		spent:      map[string]bool{},
+		receivers:  map[string]map[string]psReceiver{},
+		shares:     map[string]*shareOrder{},
+		splits:     map[string]*split{},
+		returns:    map[string]*shareReturn{},
+		redPacks:   map[string]*redPack{},
+		shortURLs:  map[string]string{},
 	}
 }
 
@@ -72,6 +86,8 @@ type order struct {
 	code      CodeBehavior // how the order ends while it is USERPAYING
 	queries   int          // order queries that answered USERPAYING
 	reversals int          // Reverse calls so far
+
+	scanner string // the payer whose mode-1 scan led to the order (ScanProduct)
 }
 
 // Payment says how the payer paid, for PayWith. Zero fields get the
@@ -413,6 +429,9 @@ func (s *Server) completePayment(o *order, pm Payment, now time.Time) {
 	pm.Coupons = append([]wxpay.Coupon(nil), pm.Coupons...)
 	if pm.OpenID == "" {
 		pm.OpenID = o.req["openid"]
+	}
+	if pm.OpenID == "" {
+		pm.OpenID = o.scanner
 	}
 	if pm.OpenID == "" {
 		pm.OpenID = "oUpF8u" + randomAlnum(22)

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -56,6 +57,7 @@ type config struct {
 	delays          []time.Duration
 	notifyClient    *http.Client
 	refundNotifyURL string
+	nativeURL       string // WithNativeCallbackURL's
 	manualRefunds   bool
 	sandbox         bool
 	subs            map[string]map[string]bool // sub_mch_id → its sub_appids; nil: not a service provider
@@ -254,6 +256,7 @@ type endpoint struct {
 	noSubAppID bool     // sub_appid is refused (profit-sharing finish)
 	keyFetch   bool     // the sandbox's getsignkey: its own envelope, see sandboxKeyAnswer
 	optSub     bool     // sub_mch_id is optional for a service provider (bills)
+	urlEncoded string   // a field sent URL-encoded and signed decoded (shorturl's long_url)
 	required   []string // business fields that must be non-empty
 	oneOf      []string // at least one of these must be non-empty
 	// serve is called with s.mu held and must not block.
@@ -301,8 +304,11 @@ type answer struct {
 
 	fields wxpay.Params // business fields of a success
 
-	file []byte       // a bill download's success: this body instead of XML
-	raw  wxpay.Params // an answer sent as is, unsigned (the sandbox key)
+	file []byte // a bill download's success: this body instead of XML
+	// nested is raw XML elements written inside <xml> after the fields,
+	// unsigned: gethbinfo's hblist, the one nested answer field.
+	nested []byte
+	raw    wxpay.Params // an answer sent as is, unsigned (the sandbox key)
 
 	// notify is delivered once the answer is written, so that the
 	// merchant is not notified of a refund it has not been told about.
@@ -409,40 +415,49 @@ func (s *Server) process(rt route, r *http.Request, body []byte, f *Fault) (wxpa
 	if rt.keyFetch {
 		return p, s.sandboxKeyAnswer(p)
 	}
+	raw := p
+	if f := rt.urlEncoded; f != "" && p[f] != "" {
+		v, err := url.QueryUnescape(p[f])
+		if err != nil {
+			return raw, badFormat(f)
+		}
+		p = maps.Clone(p)
+		p[f] = v
+	}
 	appField, mchField := rt.appID(), rt.mchID()
 	for _, f := range [...]string{appField, mchField, "nonce_str", "sign"} {
 		if f != "-" && p[f] == "" {
-			return p, rt.missing(f)
+			return raw, rt.missing(f)
 		}
 	}
 	if appField == "-" && p["appid"] != "" {
 		// WeChat signs these requests without appid: one sent is a
 		// signature failure at WeChat (profitsharingquery).
-		return p, reject("签名错误: 此接口不接受appid参数")
+		return raw, reject("签名错误: 此接口不接受appid参数")
 	}
 	if rt.noSignType && p["sign_type"] != "" {
-		return p, reject("签名错误: 此接口不支持sign_type参数")
+		return raw, reject("签名错误: 此接口不支持sign_type参数")
 	}
 	if rt.noSubAppID && p["sub_appid"] != "" {
-		return p, reject("签名错误: 此接口不接受sub_appid参数")
+		return raw, reject("签名错误: 此接口不接受sub_appid参数")
 	}
 	if p[mchField] != s.mchID {
-		return p, reject("商户号mch_id不存在") // MCHID_NOT_EXIST: its key is unknown, so nothing can be signed
+		return raw, reject("商户号mch_id不存在") // MCHID_NOT_EXIST: its key is unknown, so nothing can be signed
 	}
 	if len([]rune(p["nonce_str"])) > 32 {
-		return p, reject("nonce_str参数长度有误")
+		return raw, reject("nonce_str参数长度有误")
 	}
 	if st := signTypeOf(p); !st.Valid() {
-		return p, reject("sign_type参数错误")
+		return raw, reject("sign_type参数错误")
 	}
 	if rt.sandbox && signTypeOf(p) != wxpay.SignTypeMD5 {
-		return p, reject(sandboxMD5Only)
+		return raw, reject(sandboxMD5Only)
 	}
 	if rt.hmacOnly && signTypeOf(p) != wxpay.SignTypeHMACSHA256 {
-		return p, reject("invalid sign_type")
+		return raw, reject("invalid sign_type")
 	}
 	if rt.md5Only && signTypeOf(p) != wxpay.SignTypeMD5 {
-		return p, reject("sign_type参数错误: 此接口只支持MD5")
+		return raw, reject("sign_type参数错误: 此接口只支持MD5")
 	}
 	// A bad signature is a return_code FAIL "签名错误", not result_code
 	// FAIL / SIGNERROR, although the error-code tables list SIGNERROR:
@@ -451,34 +466,34 @@ func (s *Server) process(rt route, r *http.Request, body []byte, f *Fault) (wxpa
 	// (spec §1: no sign when return_code is FAIL).
 	if !verifies(p, rt.key) {
 		if rt.billErrors {
-			return p, reject("SIGN ERROR")
+			return raw, reject("SIGN ERROR")
 		}
-		return p, reject("签名错误")
+		return raw, reject("签名错误")
 	}
 	if appField != "-" && p[appField] != s.appID {
-		return p, refuse("APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配")
+		return raw, refuse("APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配")
 	}
 	if ans, ok := s.checkSubMerchant(rt.endpoint, p); !ok {
-		return p, ans
+		return raw, ans
 	}
 	for _, f := range rt.required {
 		if p[f] == "" {
-			return p, rt.missing(f)
+			return raw, rt.missing(f)
 		}
 	}
 	if len(rt.oneOf) > 0 && !anySet(p, rt.oneOf) {
-		return p, rt.missing(rt.oneOf[0])
+		return raw, rt.missing(rt.oneOf[0])
 	}
 	if f != nil && f.ErrCode != "" {
 		des := f.ErrCodeDes
 		if des == "" {
 			des = f.ErrCode
 		}
-		return p, refuse(f.ErrCode, des)
+		return raw, refuse(f.ErrCode, des)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return p, rt.serve(s, p)
+	return raw, rt.serve(s, p)
 }
 
 // verifies reports whether p's sign verifies with key. WeChat reads a
@@ -568,14 +583,23 @@ func (s *Server) encode(rt route, req wxpay.Params, ans answer, badSign bool) (w
 		p["result_code"], p["err_code"], p["err_code_des"] = "FAIL", ans.errCode, ans.errCodeDes
 	}
 	if rt.unsigned {
-		return p, p.AppendXML(nil)
+		return p, withNested(p.AppendXML(nil), ans.nested)
 	}
 	key := rt.key
 	if badSign {
 		key = "wxpaytest-wrong-key-" + key
 	}
 	p["sign"] = s.mustSign(p, key, signTypeOf(req))
-	return p, p.AppendXML(nil)
+	return p, withNested(p.AppendXML(nil), ans.nested)
+}
+
+// withNested writes nested inside the <xml> document doc, before its end.
+func withNested(doc, nested []byte) []byte {
+	if nested == nil {
+		return doc
+	}
+	end := len(doc) - len("</xml>")
+	return append(append(append([]byte(nil), doc[:end]...), nested...), "</xml>"...)
 }
 
 // mustSign signs with a sign type already checked to be valid.
