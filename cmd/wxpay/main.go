@@ -10,8 +10,11 @@
 //	wxpay bill [file]
 //
 // A message is read from file, or from standard input, as XML, as
-// key=value pairs joined by '&', or as one key=value pair per line; the
-// form is detected. Values are taken exactly as written: no URL decoding,
+// key=value pairs joined by '&', as one key=value pair per line, or as a
+// Native mode-1 link (weixin://wxpay/bizpayurl?…, whose values are
+// URL-decoded, as WeChat signs them); the form is detected. Red-packet
+// messages (wxappid, or mch_billno with re_openid) are checked as MD5
+// without sign_type, WeChat's rule for them. Values are taken exactly as written: no URL decoding,
 // no trimming, as WeChat signs them.
 //
 // The API key comes from the WXPAY_APIKEY environment variable or from
@@ -34,6 +37,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -281,6 +285,16 @@ type message struct {
 	p     wxpay.Params
 	order []string // field names in input order
 	form  string   // how it was written
+
+	modeOne bool // a Native mode-1 link: MD5, no sign_type
+}
+
+// redPack reports whether m is a red-packet request or answer: signed
+// with MD5, and WeChat refuses sign_type in it.
+func (m *message) redPack() bool {
+	_, wxappid := m.p["wxappid"]
+	_, billNo := m.p["mch_billno"]
+	return wxappid || billNo && m.p["re_openid"] != ""
 }
 
 // parseMessage reads XML or key=value input; the form is detected.
@@ -294,6 +308,9 @@ func parseMessage(data []byte) (*message, error) {
 		return &message{p: p, order: xmlOrder(data), form: "XML"}, nil
 	}
 	text := strings.TrimRight(string(data), "\r\n")
+	if link, ok := strings.CutPrefix(strings.TrimSpace(text), modeOneLink); ok {
+		return parseModeOneLink(link)
+	}
 	var lines []string
 	for _, l := range strings.Split(text, "\n") {
 		l = strings.TrimSuffix(l, "\r")
@@ -323,6 +340,29 @@ func parseMessage(data []byte) (*message, error) {
 		}
 		m.p[k] = v
 		m.order = append(m.order, k)
+	}
+	return m, nil
+}
+
+// modeOneLink starts the content of a Native mode-1 QR code.
+const modeOneLink = "weixin://wxpay/bizpayurl?"
+
+// parseModeOneLink reads the query of a mode-1 link: its values are
+// URL-encoded in the link and signed decoded.
+func parseModeOneLink(query string) (*message, error) {
+	m := &message{p: wxpay.Params{}, form: "Native mode-1 link (" + modeOneLink + "…)", modeOne: true}
+	for _, kv := range strings.Split(query, "&") {
+		k, v, _ := strings.Cut(kv, "=")
+		dk, err1 := url.QueryUnescape(k)
+		dv, err2 := url.QueryUnescape(v)
+		if err1 != nil || err2 != nil || dk == "" {
+			return nil, usageError("%q is not a key=value pair of a mode-1 link", kv)
+		}
+		if _, dup := m.p[dk]; dup {
+			return nil, usageError("field %s appears twice", dk)
+		}
+		m.p[dk] = dv
+		m.order = append(m.order, dk)
 	}
 	return m, nil
 }

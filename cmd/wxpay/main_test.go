@@ -6,6 +6,7 @@ import (
 	"crypto/md5"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -388,5 +389,40 @@ func TestParseMessageForms(t *testing.T) {
 		if diff := cmp.Diff([]string{"a", "b", "c"}, m.order); diff != "" {
 			t.Errorf("%q order (-want +got):\n%s", in, diff)
 		}
+	}
+}
+
+// TestVerifyRedPackAndModeOne checks the two messages with rules of
+// their own: red packets (MD5, no sign_type) and the mode-1 link (MD5
+// over its five fields, values URL-encoded in the link).
+func TestVerifyRedPackAndModeOne(t *testing.T) {
+	redPack := wxpay.Params{"wxappid": "wxd930ea5d5a258f4f", "mch_id": "10000100", "mch_billno": "10000100201501010000000001",
+		"re_openid": "oxTWIuGaIt6gTKsQRLau2M0yL16E", "total_amount": "100", "nonce_str": "ibuaiVcKdpRxkhJA"}
+	rpOrder := []string{"wxappid", "mch_id", "mch_billno", "re_openid", "total_amount", "nonce_str", "sign"}
+	withType := withFields(redPack, "sign_type", "MD5")
+	link := wxpay.Params{"appid": "wxd930ea5d5a258f4f", "mch_id": "10000100", "product_id": "商品&1", "time_stamp": "1414488825", "nonce_str": "ibuaiVcKdpRxkhJA"}
+	linkSign := mustSign(t, link, apiKey, wxpay.SignTypeMD5)
+	linkText := "weixin://wxpay/bizpayurl?sign=" + linkSign + "&appid=wxd930ea5d5a258f4f&mch_id=10000100&product_id=" +
+		url.QueryEscape("商品&1") + "&time_stamp=1414488825&nonce_str=ibuaiVcKdpRxkhJA"
+	tests := []struct {
+		name  string
+		input string
+		code  int
+		want  string
+	}{
+		{"red packet", kv(withFields(redPack, "sign", mustSign(t, redPack, apiKey, wxpay.SignTypeMD5)), rpOrder...), 0,
+			"valid: MD5 sign (a red-packet message is always MD5, without sign_type)"},
+		{"red packet with sign_type", kv(withFields(withType, "sign", mustSign(t, withType, apiKey, wxpay.SignTypeMD5)), append(rpOrder, "sign_type")...), 1,
+			"INVALID: a red-packet message with sign_type=MD5"},
+		{"mode-1 link", linkText + "\n", 0, "valid: MD5 sign (a mode-1 link is always MD5"},
+		{"mode-1 link, other product", strings.Replace(linkText, "product_id=", "product_id=x", 1), 1, "form: Native mode-1 link"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCmd(t, tt.input, apiEnv(), "verify")
+			if r.code != tt.code || !strings.Contains(r.stdout, tt.want) {
+				t.Errorf("exit %d, want %d; stdout lacks %q:\n%s%s", r.code, tt.code, tt.want, r.stdout, r.stderr)
+			}
+		})
 	}
 }

@@ -184,6 +184,10 @@ func (v *verifier) verify(w io.Writer) bool {
 		return false
 	}
 	v.chooseType(w)
+	if v.m.redPack() && p["sign_type"] != "" {
+		fmt.Fprintf(w, "INVALID: a red-packet message with sign_type=%s: red packets are signed with MD5, and WeChat refuses sign_type in them, sent or signed; remove it and sign again\n", p["sign_type"])
+		return false
+	}
 	want, err := wxpay.Sign(p, v.key, v.t)
 	if err != nil {
 		fmt.Fprintf(w, "INVALID: %v\n", err)
@@ -223,6 +227,10 @@ func (v *verifier) verify(w io.Writer) bool {
 func (v *verifier) chooseType(w io.Writer) {
 	st := v.m.p["sign_type"]
 	switch {
+	case v.m.modeOne && v.flagType == "":
+		v.t, v.how = wxpay.SignTypeMD5, "a mode-1 link is always MD5, over appid, mch_id, nonce_str, product_id and time_stamp"
+	case v.m.redPack() && v.flagType == "":
+		v.t, v.how = wxpay.SignTypeMD5, "a red-packet message is always MD5, without sign_type"
 	case v.flagType != "":
 		v.t, v.how = v.flagType, "-sign-type"
 	case wxpay.SignType(st).Valid():
