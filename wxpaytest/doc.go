@@ -16,6 +16,15 @@
 //	POST /pay/micropay
 //	POST /secapi/pay/reverse       (client certificate)
 //	POST /tools/authcodetoopenid
+//	POST /secapi/pay/profitsharing, /secapi/pay/multiprofitsharing  (certificate, HMAC-SHA256)
+//	POST /pay/profitsharingquery, /pay/profitsharingorderamountquery (HMAC-SHA256, no appid)
+//	POST /pay/profitsharingaddreceiver, /pay/profitsharingremovereceiver
+//	POST /secapi/pay/profitsharingfinish (certificate, no sub_appid)
+//	POST /secapi/pay/profitsharingreturn, /pay/profitsharingreturnquery
+//	POST /pay/profitsharingmerchantratioquery (service providers)
+//	POST /mmpaymkttransfers/sendredpack, sendgroupredpack, sendminiprogramhb, gethbinfo
+//	     (certificate, MD5 without sign_type, unsigned answers)
+//	POST /tools/shorturl
 //
 // and behaves as WeChat does: requests must be POSTed XML for the
 // server's appid and mch_id, signed with its API key (MD5, or HMAC-SHA256
@@ -44,6 +53,12 @@
 // The server is built on the public API of package wxpay only (Params,
 // ParseXML, Sign, VerifySign), so it cannot share a private bug with the
 // client.
+//
+// Profit sharing keeps each order's amount left to split and its
+// receivers (UnsplitAmount); red packets keep their states
+// (SetRedPackStatus, HoldRedPacks); ScanProduct plays a payer scanning a
+// Native mode-1 QR code, posting the signed callback to
+// WithNativeCallbackURL's URL.
 //
 // Where it differs from WeChat, on purpose:
 //   - /secapi/ and downloadfundflow without a client certificate are
