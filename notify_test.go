@@ -599,12 +599,11 @@ func ExampleClient_PayNotifyHandler() {
 	// Serve this at the NotifyURL of your orders, e.g.
 	// http.Handle("/wxpay/notify", handler).
 	handler := client.PayNotifyHandler(func(ctx context.Context, n *wxpay.PayNotify) error {
-		if n.ResultCode != "SUCCESS" {
-			return nil // a failed payment: nothing to record
-		}
-		// WeChat may send the same notify more than once: mark the order
-		// paid in one transaction that does nothing if it already is, and
-		// compare the amount with the order's.
+		// Only verified notifies of paid orders get here: see
+		// ExampleClient_PayNotifyHandler_failedPayment. WeChat may send
+		// the same notify more than once: mark the order paid in one
+		// transaction that does nothing if it already is, and compare the
+		// amount with the order's.
 		fmt.Printf("order %s paid: %d fen, transaction %s\n", n.OutTradeNo, n.TotalFee, n.TransactionID)
 		return nil // a non-nil error makes WeChat send the notify again later
 	})
