@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log"
@@ -509,4 +511,65 @@ func ExampleWithHTTPClient() {
 	}
 	// Output:
 	// 302 https://login.example.com/
+}
+
+// tracingTransport is a RoundTripper that wraps another, as tracing and
+// metrics libraries do: WithHTTPClient cannot add the client certificate
+// to it.
+type tracingTransport struct{ next http.RoundTripper }
+
+func (t tracingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	fmt.Println("trace:", r.Method, r.URL.Path)
+	return t.next.RoundTrip(r)
+}
+
+func ExampleWithCertHTTPClient() {
+	srv := wxpaytest.NewServer(exAppID, exMchID, exAPIKey)
+	defer srv.Close()
+
+	// The merchant certificate (apiclient_cert.pem, apiclient_key.pem)
+	// and, for the fake server only, its CA.
+	cert, err := tls.X509KeyPair(srv.MerchantCertPEM())
+	if err != nil {
+		log.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(srv.CACertPEM())
+	plain := &http.Client{Timeout: 10 * time.Second, Transport: tracingTransport{&http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: roots},
+	}}}
+	mutualTLS := &http.Client{Timeout: 10 * time.Second, Transport: tracingTransport{&http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: roots, Certificates: []tls.Certificate{cert}},
+	}}}
+
+	client, err := wxpay.NewClient(exAppID, exMchID, exAPIKey, wxpay.WithBaseURL(srv.URL),
+		wxpay.WithHTTPClient(plain),         // every call...
+		wxpay.WithCertHTTPClient(mutualTLS), // ...but those that need the certificate
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := client.UnifiedOrder(ctx, &wxpay.UnifiedOrderRequest{
+		Body: "一杯咖啡", OutTradeNo: "20240501003", TotalFee: 2500, SpbillCreateIP: "203.0.113.7",
+		NotifyURL: "https://shop.example.com/wxpay/notify", TradeType: wxpay.TradeTypeAPP,
+	}); err != nil {
+		log.Fatal(err)
+	}
+	if err := srv.PayWith("20240501003", wxpaytest.Payment{SkipNotify: true}); err != nil {
+		log.Fatal(err)
+	}
+	if _, err := client.Refund(ctx, &wxpay.RefundRequest{
+		OutTradeNo: "20240501003", OutRefundNo: "R20240501003", TotalFee: 2500, RefundFee: 500,
+	}); err != nil {
+		log.Fatal(err)
+	}
+	for _, r := range srv.Requests() {
+		fmt.Println(r.Path, "client certificate:", r.ClientCert)
+	}
+	// Output:
+	// trace: POST /pay/unifiedorder
+	// trace: POST /secapi/pay/refund
+	// /pay/unifiedorder client certificate: false
+	// /secapi/pay/refund client certificate: true
 }
