@@ -117,8 +117,9 @@
 //     with the ErrCode constants, such as [ErrCodeOrderPaid]).
 //     [Error.Resend] reports that WeChat asks for the very same request
 //     again (SYSTEMERROR and the like; [WithRetry] does so for the calls
-//     safe to repeat); [Error.OutcomeUnknown] that the operation may or may
-//     not have happened (USERPAYING, BANKERROR), so query before anything
+//     safe to repeat, never for MicroPay, whose SYSTEMERROR is settled by
+//     querying); [Error.OutcomeUnknown] that the operation may or may not
+//     have happened (USERPAYING, BANKERROR), so query before anything
 //     else. [ErrSignRefused] matches WeChat's 签名错误: the key, the sign type
 //     or the sandbox key is not WeChat's, and the command `wxpay verify`
 //     shows which.

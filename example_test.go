@@ -396,7 +396,7 @@ func ExampleClient_Call() {
 	// nonce_str, sign_type and sign, and checks the answer.
 	answer, err := client.Call(context.Background(), "/payitil/report", wxpay.Params{
 		"interface_url": "https://api.mch.weixin.qq.com/pay/unifiedorder",
-		"execute_time":  "1000",
+		"execute_time_": "1000", // [sic], as WeChat names it
 		"return_code":   "SUCCESS",
 		"result_code":   "SUCCESS",
 		"user_ip":       "203.0.113.7",
