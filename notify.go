@@ -19,8 +19,9 @@ import (
 
 // PayNotify is a verified payment result notify (chapter 9_7): WeChat's
 // POST to the unified order's notify_url. ResultCode "SUCCESS" means the
-// order was paid; "FAIL" notifies are passed on too, with ErrCode and
-// ErrCodeDes. Fees are in fen; compare TotalFee with your own order.
+// order was paid; ParsePayNotify returns "FAIL" notifies too, with ErrCode
+// and ErrCodeDes, while PayNotifyHandler passes them on only to
+// OnPaymentFailed. Fees are in fen; compare TotalFee with your own order.
 type PayNotify struct {
 	AppID       string
 	MchID       string
