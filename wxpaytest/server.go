@@ -6,7 +6,9 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
+	"log/slog"
 	"maps"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -26,7 +28,8 @@ type Server struct {
 	// wxpay.DefaultBaseURL.
 	URL string
 
-	appID, mchID, apiKey string
+	merchants map[string]*merchant // by mch_id
+	mchList   []*merchant          // NewServer's first, then WithMerchant's
 
 	cfg    config
 	pki    *pki
@@ -48,17 +51,29 @@ type Server struct {
 	notifies   []NotifyAttempt
 	pending    int           // notify deliveries not finished
 	idle       chan struct{} // closed when pending drops to 0
+	outbox     map[*delivery]bool
+	delays     []time.Duration // the retry schedule, SetNotifyDelays
+	wake       chan struct{}   // closed when the deliveries must look at their schedule again
+	givenUp    []NotifyAttempt // for WaitNotifies to report
+
+	saveMu sync.Mutex // orders writes of the state file
 }
 
 // config is what the options set.
 type config struct {
-	now             func() time.Time
-	delays          []time.Duration
-	notifyClient    *http.Client
-	refundNotifyURL string
-	manualRefunds   bool
-	sandbox         bool
-	subs            map[string]map[string]bool // sub_mch_id → its sub_appids; nil: not a service provider
+	now              func() time.Time
+	delays           []time.Duration
+	notifyClient     *http.Client
+	refundNotifyURL  string
+	manualRefunds    bool
+	sandbox          bool
+	subs             map[string]map[string]bool // sub_mch_id → its sub_appids; nil: not a service provider
+	merchants        []merchantConfig
+	listener         net.Listener
+	hosts            []string
+	stateFile        string
+	signTypeInNotify bool
+	logger           *slog.Logger
 }
 
 // Option configures a Server in NewServer.
@@ -128,37 +143,93 @@ func NewServer(appID, mchID, apiKey string, opts ...Option) *Server {
 	if cfg.notifyClient == nil {
 		cfg.notifyClient = &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{}}
 	}
-	k, err := newPKI(mchID)
-	if err != nil {
-		panic("wxpaytest: NewServer: generating certificates: " + err.Error())
-	}
 	s := &Server{
-		appID: appID, mchID: mchID, apiKey: apiKey,
-		cfg:    cfg,
-		pki:    k,
-		st:     newStore(),
-		faults: map[string][]Fault{},
+		merchants: map[string]*merchant{},
+		cfg:       cfg,
+		st:        newStore(),
+		faults:    map[string][]Fault{},
+		delays:    cfg.delays,
+		wake:      make(chan struct{}),
 	}
-	if cfg.sandbox {
-		s.sandboxKey = newSandboxKey()
+	s.addMerchant(&merchant{appID: appID, mchID: mchID, apiKey: apiKey, subs: cfg.subs})
+	for _, mc := range cfg.merchants {
+		if mc.appID == "" || mc.mchID == "" || mc.apiKey == "" {
+			panic("wxpaytest: NewServer: WithMerchant with an empty appID, mchID or apiKey")
+		}
+		var subs map[string]map[string]bool
+		if len(mc.subs) > 0 {
+			subs = addSubs(nil, mc.subs)
+		}
+		s.addMerchant(&merchant{appID: mc.appID, mchID: mc.mchID, apiKey: mc.apiKey, subs: subs})
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	var resume []*delivery
+	if cfg.stateFile != "" {
+		var err error
+		if resume, err = s.loadState(cfg.stateFile); err != nil {
+			panic("wxpaytest: NewServer: state file " + cfg.stateFile + ": " + err.Error())
+		}
+	}
+	if s.pki == nil {
+		k, err := newPKI(cfg.hosts)
+		if err != nil {
+			panic("wxpaytest: NewServer: generating certificates: " + err.Error())
+		}
+		s.pki = k
+	}
+	for _, m := range s.mchList {
+		if _, err := s.pki.client(m.mchID); err != nil {
+			panic("wxpaytest: NewServer: generating certificates: " + err.Error())
+		}
+	}
+	if cfg.sandbox && s.sandboxKey == "" {
+		s.sandboxKey = newSandboxKey()
+	}
 	s.hs = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	if cfg.listener != nil {
+		s.hs.Listener.Close()
+		s.hs.Listener = cfg.listener
+	}
 	s.hs.TLS = &tls.Config{
-		Certificates: []tls.Certificate{k.serverCert},
+		Certificates: []tls.Certificate{s.pki.serverCert},
 		// IfGiven, not Require: only /secapi/ needs the certificate, and a
 		// client must be able to call the other paths without one. A
 		// certificate that is given must verify, as at WeChat.
 		ClientAuth: tls.VerifyClientCertIfGiven,
-		ClientCAs:  k.pool(),
+		ClientCAs:  s.pki.pool(),
 		MinVersion: tls.VersionTLS12,
 	}
 	s.hs.StartTLS()
 	s.URL = s.hs.URL
 	s.client = &http.Client{Transport: &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: k.pool(), MinVersion: tls.VersionTLS12},
+		TLSClientConfig: &tls.Config{RootCAs: s.pki.pool(), MinVersion: tls.VersionTLS12},
 	}}
+	for _, d := range resume {
+		s.startNotify(d)
+	}
+	s.persist()
 	return s
+}
+
+// addMerchant adds m unless a merchant of its mch_id is already served.
+func (s *Server) addMerchant(m *merchant) {
+	if s.merchants[m.mchID] == nil {
+		s.merchants[m.mchID] = m
+		s.mchList = append(s.mchList, m)
+	}
+}
+
+// WithListener serves on ln, which the server then owns and closes,
+// instead of on a new loopback port: for a fixed address, as
+// cmd/wxpaytest listens on. URL is then "https://" and ln's address.
+func WithListener(ln net.Listener) Option { return func(c *config) { c.listener = ln } }
+
+// WithHostnames adds names (DNS names or IP addresses) to the server's
+// HTTPS certificate, which always covers 127.0.0.1, ::1, localhost and
+// api.mch.weixin.qq.com: for clients that reach the server under another
+// name, such as a container's.
+func WithHostnames(names ...string) Option {
+	return func(c *config) { c.hosts = append(c.hosts, names...) }
 }
 
 // Client returns an HTTP client that trusts the server's certificate (and
@@ -177,7 +248,8 @@ func (s *Server) CACertPEM() []byte {
 // key, the apiclient_cert.pem and apiclient_key.pem of the merchant
 // platform, for wxpay.WithCertPEM. The server trusts it on /secapi/ paths.
 func (s *Server) MerchantCertPEM() (certPEM, keyPEM []byte) {
-	return bytes.Clone(s.pki.clientPEM), bytes.Clone(s.pki.clientKey)
+	kp := s.pki.clients[s.mchList[0].mchID]
+	return bytes.Clone(kp.Cert), bytes.Clone(kp.Key)
 }
 
 // Close stops notify deliveries (an attempt in flight is canceled), waits
@@ -194,6 +266,7 @@ func (s *Server) Close() {
 	s.mu.Unlock()
 	s.cancel()
 	s.wg.Wait()
+	s.persist() // with the deliveries Close interrupted, for the next server
 	s.hs.Close()
 	s.client.CloseIdleConnections()
 	s.cfg.notifyClient.CloseIdleConnections()
@@ -352,7 +425,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.Params, _ = wxpay.ParseXML(rec.Body)
 		ans = reject(f.ReturnMsg)
 	default:
-		rec.Params, ans = s.process(rt, r, rec.Body, f)
+		rec.Params, ans = s.process(&rt, r, rec.Body, f)
 	}
 
 	rec.ResponseParams, rec.Response = s.encode(rt, rec.Params, ans, f != nil && f.BadSign)
@@ -373,14 +446,16 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeBody(w, http.StatusOK, ct, rec.Response)
 	}
 	if ans.notify != nil {
-		s.startNotify(*ans.notify)
+		s.startNotify(ans.notify)
 	}
+	s.logRequest(rec, ans)
+	s.persist()
 }
 
 // process applies the checks every path shares, in the order a request
 // meets them at WeChat (transport, XML, merchant, signature, fields), then
 // the path's handler.
-func (s *Server) process(rt route, r *http.Request, body []byte, f *Fault) (wxpay.Params, answer) {
+func (s *Server) process(rt *route, r *http.Request, body []byte, f *Fault) (wxpay.Params, answer) {
 	if r.Method != http.MethodPost {
 		return nil, reject("请使用post方法") // REQUIRE_POST_METHOD
 	}
@@ -400,6 +475,11 @@ func (s *Server) process(rt route, r *http.Request, body []byte, f *Fault) (wxpa
 		}
 		return nil, reject("XML格式错误") // XML_FORMAT_ERROR
 	}
+	if !rootIsXML(body) {
+		// WeChat reads the fields of <xml> only: under another root it
+		// finds none, and says so of the first it checks.
+		return p, badFormat("mch_id")
+	}
 	if rt.keyFetch {
 		return p, s.sandboxKeyAnswer(p)
 	}
@@ -408,8 +488,12 @@ func (s *Server) process(rt route, r *http.Request, body []byte, f *Fault) (wxpa
 			return p, rt.missing(f)
 		}
 	}
-	if p["mch_id"] != s.mchID {
+	m := s.merchants[p["mch_id"]]
+	if m == nil {
 		return p, reject("商户号mch_id不存在") // MCHID_NOT_EXIST: its key is unknown, so nothing can be signed
+	}
+	if !rt.sandbox {
+		rt.key = m.apiKey
 	}
 	if len([]rune(p["nonce_str"])) > 32 {
 		return p, reject("nonce_str参数长度有误")
@@ -434,10 +518,10 @@ func (s *Server) process(rt route, r *http.Request, body []byte, f *Fault) (wxpa
 		}
 		return p, reject("签名错误")
 	}
-	if p["appid"] != s.appID {
+	if p["appid"] != m.appID {
 		return p, refuse("APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配")
 	}
-	if ans, ok := s.checkSubMerchant(rt.endpoint, p); !ok {
+	if ans, ok := s.checkSubMerchant(rt.endpoint, m, p); !ok {
 		return p, ans
 	}
 	for _, f := range rt.required {
