@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -74,6 +75,7 @@ type config struct {
 	stateFile        string
 	signTypeInNotify bool
 	logger           *slog.Logger
+	signTypes        []wxpay.SignType
 }
 
 // Option configures a Server in NewServer.
@@ -498,7 +500,7 @@ func (s *Server) process(rt *route, r *http.Request, body []byte, f *Fault) (wxp
 	if len([]rune(p["nonce_str"])) > 32 {
 		return p, reject("nonce_str参数长度有误")
 	}
-	if st := signTypeOf(p); !st.Valid() {
+	if st := signTypeOf(p); !st.Valid() || len(s.cfg.signTypes) > 0 && !slices.Contains(s.cfg.signTypes, st) {
 		return p, reject("sign_type参数错误")
 	}
 	if rt.sandbox && signTypeOf(p) != wxpay.SignTypeMD5 {
@@ -680,4 +682,30 @@ func gatewayPage(status int) string {
 	title := strconv.Itoa(status) + " " + http.StatusText(status)
 	return "<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n<center><h1>" + title +
 		"</h1></center>\r\n<hr><center>stgw</center>\r\n</body>\r\n</html>\r\n"
+}
+
+// Reset forgets every order, refund, payment-code behavior, queued fault
+// and record, and drops the notifies being delivered, as a new server
+// would have none; the merchants, the certificates, the sandbox key and
+// the retry schedule stay. It is for a long-lived server (cmd/wxpaytest)
+// shared by tests that each want a clean start.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	s.st = newStore()
+	s.faults = map[string][]Fault{}
+	s.requests, s.notifies, s.givenUp = nil, nil, nil
+	for d := range s.outbox {
+		d.dropped = true
+	}
+	s.wakeLocked()
+	s.mu.Unlock()
+	s.persist()
+}
+
+// WithSignTypes restricts the sign types the server accepts to types, as
+// for a merchant whose platform settings allow only HMAC-SHA256: a
+// request signed otherwise is answered return_code FAIL, sign_type参数错误.
+// By default MD5 and HMAC-SHA256 are both accepted.
+func WithSignTypes(types ...wxpay.SignType) Option {
+	return func(c *config) { c.signTypes = append(c.signTypes, types...) }
 }
