@@ -18,9 +18,9 @@ import (
 // no log.
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
 
-func (s *Server) logf(kind, msg string, args ...any) {
+func (s *Server) logf(msg string, args ...any) {
 	if l := s.cfg.logger; l != nil {
-		l.Info(msg, append([]any{"kind", kind}, args...)...)
+		l.Info(msg, args...)
 	}
 }
 
@@ -57,7 +57,7 @@ func (s *Server) logRequest(rec Request, ans answer) {
 	default:
 		args = append(args, "result", "SUCCESS")
 	}
-	s.logf("request", "request", args...)
+	s.logf("request", args...)
 }
 
 // logNotify logs one notify attempt.
@@ -69,7 +69,7 @@ func (s *Server) logNotify(a NotifyAttempt) {
 	if !a.Acknowledged {
 		result = "not acknowledged"
 	}
-	args := []any{"notify", string(a.Kind), "out_trade_no", a.OutTradeNo, "url", a.URL, "attempt", a.Attempt, "result", result, "status", a.StatusCode}
+	args := []any{"kind", string(a.Kind), "out_trade_no", a.OutTradeNo, "url", a.URL, "attempt", a.Attempt, "result", result, "status", a.StatusCode}
 	if a.OutRefundNo != "" {
 		args = append(args, "out_refund_no", a.OutRefundNo)
 	}
@@ -86,7 +86,7 @@ func (s *Server) logNotify(a NotifyAttempt) {
 		}
 		args = append(args, "why", "the reply is not HTTP 200 with <xml><return_code>SUCCESS</return_code></xml>", "reply", string(reply))
 	}
-	s.logf("notify", "notify", args...)
+	s.logf("notify", args...)
 }
 
 func faultName(f Fault) string {

@@ -155,7 +155,7 @@ func (s *Server) persist() {
 		err = writeFileAtomic(s.cfg.stateFile, b)
 	}
 	if err != nil {
-		s.logf("state", "writing the state file failed", "file", s.cfg.stateFile, "err", err)
+		s.logf("writing the state file failed", "file", s.cfg.stateFile, "err", err)
 	}
 }
 
