@@ -41,7 +41,7 @@ func billFixture(t *testing.T, name string) []byte {
 }
 
 func bj(y int, m time.Month, d, hh, mm, ss int) time.Time {
-	return time.Date(y, m, d, hh, mm, ss, 0, Beijing)
+	return time.Date(y, m, d, hh, mm, ss, 0, Beijing())
 }
 
 func TestParseBillAll(t *testing.T) {

@@ -398,7 +398,7 @@ func TestCertificateOnlyWhenNeeded(t *testing.T) {
 			return err
 		}, false},
 		{"Refund", func() error { _, err := c.Refund(ctx, refundRequest); return err }, true},
-		{"CloseOrder", func() error { return c.CloseOrder(ctx, "20150806125346") }, false},
+		{"CloseOrder", func() error { _, err := c.CloseOrder(ctx, &wxpay.CloseOrderRequest{OutTradeNo: "20150806125346"}); return err }, false},
 		{"RefundQuery", func() error {
 			_, err := c.RefundQuery(ctx, &wxpay.RefundQueryRequest{OutTradeNo: "20150806125346"})
 			return err

@@ -505,7 +505,7 @@ func TestRequestOnTheWire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.CloseOrder(context.Background(), "20150806125346"); err != nil {
+	if _, err := c.CloseOrder(context.Background(), &wxpay.CloseOrderRequest{OutTradeNo: "20150806125346"}); err != nil {
 		t.Fatal(err)
 	}
 	if got.path != "/new/pay/closeorder" || got.contentType != "text/xml; charset=utf-8" ||

@@ -448,18 +448,18 @@ func TestMicroPayReverseAuthCode(t *testing.T) {
 		t.Error("Reverse without ids: no error")
 	}
 
-	openid, err := c.AuthCodeToOpenID(ctx, "134567890123456789")
-	if err != nil || openid != "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o" {
-		t.Errorf("AuthCodeToOpenID = %q, %v", openid, err)
+	ao, err := c.AuthCodeToOpenID(ctx, &AuthCodeToOpenIDRequest{AuthCode: "134567890123456789"})
+	if err != nil || ao.OpenID != "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o" {
+		t.Errorf("AuthCodeToOpenID = %+v, %v", ao, err)
 	}
-	if _, err := c.AuthCodeToOpenID(ctx, "134567890123456789"); !errors.As(err, &we) || we.ErrCode != "AUTHCODEERROR" {
+	if _, err := c.AuthCodeToOpenID(ctx, &AuthCodeToOpenIDRequest{AuthCode: "134567890123456789"}); !errors.As(err, &we) || we.ErrCode != "AUTHCODEERROR" {
 		t.Errorf("AuthCodeToOpenID refused: err = %v", err)
 	}
 	var fe *FieldError
-	if _, err := c.AuthCodeToOpenID(ctx, "134567890123456789"); !errors.As(err, &fe) || fe.Field != "openid" {
+	if _, err := c.AuthCodeToOpenID(ctx, &AuthCodeToOpenIDRequest{AuthCode: "134567890123456789"}); !errors.As(err, &fe) || fe.Field != "openid" {
 		t.Errorf("AuthCodeToOpenID without openid: err = %v", err)
 	}
-	if _, err := c.AuthCodeToOpenID(ctx, ""); err == nil {
+	if _, err := c.AuthCodeToOpenID(ctx, &AuthCodeToOpenIDRequest{AuthCode: ""}); err == nil {
 		t.Error("AuthCodeToOpenID(\"\"): no error")
 	}
 

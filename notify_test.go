@@ -63,7 +63,7 @@ var payNotifyPaid = &wxpay.PayNotify{
 	TransactionID:      "1004400740201409030005092168",
 	OutTradeNo:         "1409811653",
 	Attach:             "store=深圳&table=7",
-	TimeEnd:            time.Date(2014, 9, 3, 13, 15, 40, 0, wxpay.Beijing),
+	TimeEnd:            time.Date(2014, 9, 3, 13, 15, 40, 0, wxpay.Beijing()),
 	ResultCode:         "SUCCESS",
 }
 
@@ -401,7 +401,7 @@ var refundA9 = &wxpay.RefundNotify{
 	OutTradeNo: "20150806125346", OutRefundNo: "R001",
 	TotalFee: 888, RefundFee: 888,
 	RefundStatus: wxpay.RefundStatusSuccess,
-	SuccessTime:  time.Date(2015, 8, 6, 12, 55, 1, 0, wxpay.Beijing),
+	SuccessTime:  time.Date(2015, 8, 6, 12, 55, 1, 0, wxpay.Beijing()),
 }
 
 func TestParseRefundNotify(t *testing.T) {
@@ -410,7 +410,7 @@ func TestParseRefundNotify(t *testing.T) {
 		TransactionID: "4200000215201811190261405420", OutTradeNo: "71106718111915575302817",
 		RefundID: "50000408942018111907145868882", OutRefundNo: "131811191610442717309",
 		TotalFee: 3960, SettlementTotalFee: 3960, RefundFee: 3960, SettlementRefundFee: 3960,
-		RefundStatus: wxpay.RefundStatusSuccess, SuccessTime: time.Date(2018, 11, 19, 16, 24, 13, 0, wxpay.Beijing),
+		RefundStatus: wxpay.RefundStatusSuccess, SuccessTime: time.Date(2018, 11, 19, 16, 24, 13, 0, wxpay.Beijing()),
 		RefundRecvAccount: "支付用户零钱", RefundAccount: "REFUND_SOURCE_RECHARGE_FUNDS", RefundRequestSource: "API",
 	}
 	// A plaintext whose length is a multiple of 16 gets a whole block of

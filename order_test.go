@@ -158,7 +158,7 @@ func TestOrderQuery(t *testing.T) {
 				},
 				TransactionID:  "4200000123201508061234567890",
 				OutTradeNo:     "20150806125346",
-				TimeEnd:        time.Date(2015, 8, 6, 12, 54, 1, 0, wxpay.Beijing),
+				TimeEnd:        time.Date(2015, 8, 6, 12, 54, 1, 0, wxpay.Beijing()),
 				TradeStateDesc: "支付成功",
 			},
 		},
@@ -238,7 +238,7 @@ func TestCloseOrder(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeWeChat(t, wxpay.DefaultBaseURL+"/pay/closeorder", tt.answer)
-			err := f.client().CloseOrder(context.Background(), "20150806125346")
+			_, err := f.client().CloseOrder(context.Background(), &wxpay.CloseOrderRequest{OutTradeNo: "20150806125346"})
 			compareGolden(t, filepath.Join("testdata", "order/closeorder.golden.xml"), f.raw[0])
 			if tt.want == nil {
 				if err != nil {
@@ -270,7 +270,10 @@ func TestValidation(t *testing.T) {
 		return func(c *wxpay.Client) error { _, err := c.RefundQuery(context.Background(), r); return err }
 	}
 	closeOrder := func(no string) func(c *wxpay.Client) error {
-		return func(c *wxpay.Client) error { return c.CloseOrder(context.Background(), no) }
+		return func(c *wxpay.Client) error {
+			_, err := c.CloseOrder(context.Background(), &wxpay.CloseOrderRequest{OutTradeNo: no})
+			return err
+		}
 	}
 	tests := []struct {
 		name  string
@@ -356,7 +359,7 @@ func ExampleClient_CloseOrder() {
 	client, stop := exampleClient(map[string]string{"/pay/closeorder": "order/closeorder_orderpaid.xml"})
 	defer stop()
 
-	err := client.CloseOrder(context.Background(), "20150806125346")
+	_, err := client.CloseOrder(context.Background(), &wxpay.CloseOrderRequest{OutTradeNo: "20150806125346"})
 	var werr *wxpay.Error
 	switch {
 	case err == nil:

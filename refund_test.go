@@ -145,7 +145,7 @@ func TestRefundQuery(t *testing.T) {
 						RefundStatus:        wxpay.RefundStatusSuccess,
 						RefundAccount:       wxpay.RefundAccountRecharge,
 						RefundRecvAccount:   "支付用户零钱",
-						RefundSuccessTime:   time.Date(2015, 8, 6, 13, 5, 11, 0, wxpay.Beijing),
+						RefundSuccessTime:   time.Date(2015, 8, 6, 13, 5, 11, 0, wxpay.Beijing()),
 					},
 				},
 			},
@@ -164,7 +164,7 @@ func TestRefundQuery(t *testing.T) {
 				Refunds: []wxpay.RefundInfo{
 					{
 						OutRefundNo: "R-11", RefundID: "50000000382015080601234567911", RefundFee: 100,
-						RefundStatus: wxpay.RefundStatusSuccess, RefundSuccessTime: time.Date(2015, 9, 1, 10, 0, 0, 0, wxpay.Beijing),
+						RefundStatus: wxpay.RefundStatusSuccess, RefundSuccessTime: time.Date(2015, 9, 1, 10, 0, 0, 0, wxpay.Beijing()),
 					},
 					{OutRefundNo: "R-10", RefundID: "50000000382015080601234567910", RefundFee: 100, RefundStatus: wxpay.RefundStatusClosed},
 				},

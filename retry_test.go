@@ -97,7 +97,7 @@ func newTestClient(t *testing.T, f *fakeAPI, opts ...Option) *Client {
 	return c
 }
 
-var queryEP = endpoint{path: "/pay/orderquery", retry: true}
+var queryEP = endpoint{path: "/pay/orderquery", idempotent: true}
 
 func TestRetry(t *testing.T) {
 	fast := WithRetry(RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond})

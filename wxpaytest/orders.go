@@ -146,7 +146,7 @@ func checkOrder(p wxpay.Params) (int64, answer, bool) {
 	}
 	for _, f := range [...]string{"time_start", "time_expire"} {
 		if v := p[f]; v != "" {
-			if _, err := time.ParseInLocation("20060102150405", v, wxpay.Beijing); err != nil {
+			if _, err := time.ParseInLocation("20060102150405", v, wxpay.Beijing()); err != nil {
 				return 0, badFormat(f), false
 			}
 		}
@@ -164,7 +164,7 @@ func (s *Server) unifiedOrder(p wxpay.Params) answer {
 	}
 	tt := wxpay.TradeType(p["trade_type"])
 	switch tt {
-	case wxpay.TradeTypeJSAPI, wxpay.TradeTypeNative, wxpay.TradeTypeMWeb, wxpay.TradeTypeApp:
+	case wxpay.TradeTypeJSAPI, wxpay.TradeTypeNative, wxpay.TradeTypeMWeb, wxpay.TradeTypeAPP:
 	default:
 		return badFormat("trade_type")
 	}
@@ -209,7 +209,7 @@ func (s *Server) unifiedOrder(p wxpay.Params) answer {
 func (s *Server) newPrepay(o *order, now time.Time) {
 	s.st.seq++
 	o.prepayAt = now
-	o.prepayID = "wx" + now.In(wxpay.Beijing).Format("20060102150405") + fmt.Sprintf("%08x%012x", s.st.seq, rand.Uint64()>>16)
+	o.prepayID = "wx" + now.In(wxpay.Beijing()).Format("20060102150405") + fmt.Sprintf("%08x%012x", s.st.seq, rand.Uint64()>>16)
 	switch wxpay.TradeType(o.req["trade_type"]) {
 	case wxpay.TradeTypeNative:
 		o.codeURL = "weixin://wxpay/bizpayurl?pr=" + randomAlnum(7)
@@ -287,7 +287,7 @@ func (o *order) paymentFields() wxpay.Params {
 		"cash_fee":       fen(o.cashFee),
 		"transaction_id": o.transactionID,
 		"out_trade_no":   o.req["out_trade_no"],
-		"time_end":       o.pay.TimeEnd.In(wxpay.Beijing).Format("20060102150405"),
+		"time_end":       o.pay.TimeEnd.In(wxpay.Beijing()).Format("20060102150405"),
 	}
 	setIf(p, "device_info", o.req["device_info"])
 	setIf(p, "attach", o.req["attach"])
@@ -300,7 +300,7 @@ func (o *order) paymentFields() wxpay.Params {
 		p["coupon_count"] = strconv.Itoa(len(o.pay.Coupons))
 		for i, c := range o.pay.Coupons {
 			n := "_" + strconv.Itoa(i)
-			setIf(p, "coupon_type"+n, c.Type)
+			setIf(p, "coupon_type"+n, string(c.Type))
 			p["coupon_id"+n] = c.ID
 			p["coupon_fee"+n] = fen(c.Fee)
 		}
@@ -384,7 +384,7 @@ func (s *Server) pay(outTradeNo string, pm Payment) (*delivery, error) {
 	}
 	now := s.cfg.now()
 	if exp := o.req["time_expire"]; exp != "" {
-		if t, _ := time.ParseInLocation("20060102150405", exp, wxpay.Beijing); now.After(t) {
+		if t, _ := time.ParseInLocation("20060102150405", exp, wxpay.Beijing()); now.After(t) {
 			return nil, fmt.Errorf("%w: order %q expired at %s", ErrState, outTradeNo, t)
 		}
 	}
@@ -419,7 +419,7 @@ func (s *Server) payFailNotifyBody(o *order, pm Payment, now time.Time) []byte {
 		"nonce_str": wxpay.NonceStr(), "openid": openID, "is_subscribe": yesNo(pm.IsSubscribe),
 		"trade_type": o.req["trade_type"], "bank_type": cmp.Or(pm.BankType, "CFT"),
 		"total_fee": fen(o.totalFee), "fee_type": o.feeType(), "cash_fee": "0",
-		"out_trade_no": o.req["out_trade_no"], "time_end": cmp.Or(pm.TimeEnd, now).In(wxpay.Beijing).Format("20060102150405"),
+		"out_trade_no": o.req["out_trade_no"], "time_end": cmp.Or(pm.TimeEnd, now).In(wxpay.Beijing()).Format("20060102150405"),
 	}
 	setIf(p, "device_info", o.req["device_info"])
 	setIf(p, "attach", o.req["attach"])
@@ -529,7 +529,7 @@ func (s *Server) newID(prefix string, t time.Time, n int) string {
 	s.st.seq++
 	// Eight random digits keep ids of two servers (a restarted one, say)
 	// from colliding on the same day and sequence number.
-	id := prefix + strconv.FormatUint(1e8+rand.Uint64N(9e8), 10)[1:] + t.In(wxpay.Beijing).Format("20060102")
+	id := prefix + strconv.FormatUint(1e8+rand.Uint64N(9e8), 10)[1:] + t.In(wxpay.Beijing()).Format("20060102")
 	seq := strconv.Itoa(s.st.seq)
 	for len(id)+len(seq) < n {
 		id += "0"

@@ -308,12 +308,12 @@ func (p paymentJSON) payment() (wxpaytest.Payment, error) {
 		SubOpenID: p.SubOpenID, SubIsSubscribe: p.SubIsSubscribe,
 	}
 	for _, c := range p.Coupons {
-		pm.Coupons = append(pm.Coupons, wxpay.Coupon{Type: c.Type, ID: c.ID, Fee: c.Fee})
+		pm.Coupons = append(pm.Coupons, wxpay.Coupon{Type: wxpay.CouponType(c.Type), ID: c.ID, Fee: c.Fee})
 	}
 	if p.TimeEnd != "" {
 		t, err := time.Parse(time.RFC3339, p.TimeEnd)
 		if err != nil {
-			t, err = time.ParseInLocation("20060102150405", p.TimeEnd, wxpay.Beijing)
+			t, err = time.ParseInLocation("20060102150405", p.TimeEnd, wxpay.Beijing())
 		}
 		if err != nil {
 			return pm, fmt.Errorf("time_end %q: want RFC 3339 or yyyyMMddHHmmss", p.TimeEnd)
