@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,9 +22,10 @@ import (
 // stopped carries on: the same certificates, orders, refunds and notify
 // record, and the notify still being delivered resumes.
 func TestStateFile(t *testing.T) {
-	failing := true
+	var failing atomic.Bool
+	failing.Store(true)
 	m := &merchant{reply: func(int) (int, string) {
-		if failing {
+		if failing.Load() {
 			return http.StatusServiceUnavailable, failXML
 		}
 		return http.StatusOK, successXML
@@ -46,7 +48,7 @@ func TestStateFile(t *testing.T) {
 	before := call(t, srv, srv.Client(), "/pay/orderquery", wxpay.Params{"out_trade_no": "K0000001"}, wxpay.SignTypeMD5)
 	srv.Close() // the notify is an hour from its second attempt
 
-	failing = false
+	failing.Store(false)
 	srv = wxpaytest.NewServer(appID, mchID, apiKey, opts...)
 	defer srv.Close()
 	if !bytes.Equal(ca, srv.CACertPEM()) {

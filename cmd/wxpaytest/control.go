@@ -27,8 +27,13 @@ var openAPI []byte
 // Go ones cannot drift apart.
 func (a *app) controlHandler() http.Handler {
 	mux := http.NewServeMux()
+	a.routes = nil
+	route := func(pattern string, h http.HandlerFunc) {
+		a.routes = append(a.routes, pattern)
+		mux.HandleFunc(pattern, h)
+	}
 	handle := func(pattern string, h func(r *http.Request) (any, error)) {
-		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		route(pattern, func(w http.ResponseWriter, r *http.Request) {
 			v, err := h(r)
 			if err != nil {
 				status := http.StatusBadRequest
@@ -53,7 +58,7 @@ func (a *app) controlHandler() http.Handler {
 	}
 	s := a.srv
 
-	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
+	route("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(openAPI)
 	})
@@ -62,7 +67,7 @@ func (a *app) controlHandler() http.Handler {
 		_, cc, err := a.files()
 		return cc, err
 	})
-	mux.HandleFunc("GET /files/{path...}", func(w http.ResponseWriter, r *http.Request) {
+	route("GET /files/{path...}", func(w http.ResponseWriter, r *http.Request) {
 		files, _, err := a.files()
 		if err != nil {
 			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})

@@ -227,6 +227,7 @@ type app struct {
 	baseURL    string
 	cfg        *config
 	log        *slog.Logger
+	routes     []string // the control API's patterns, for the test that holds openapi.json to them
 }
 
 // run serves until ctx is done.
