@@ -192,6 +192,11 @@ func NewServer(appID, mchID, apiKey string, opts ...Option) *Server {
 		s.sandboxKey = newSandboxKey()
 	}
 	s.hs = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	if cfg.logger != nil {
+		// TLS handshake failures (an untrusted client certificate, a
+		// client that does not trust the CA) go to the same log.
+		s.hs.Config.ErrorLog = slog.NewLogLogger(cfg.logger.Handler(), slog.LevelWarn)
+	}
 	if cfg.listener != nil {
 		s.hs.Listener.Close()
 		s.hs.Listener = cfg.listener
