@@ -1,6 +1,7 @@
 # Conveniences; CI runs .ci/run, which runs the README's test command.
 FUZZTIME ?= 30s
-FUZZ_TARGETS = FuzzScanFlat FuzzXMLRoundTrip FuzzSign FuzzVerifySign FuzzParsePayNotify FuzzParseRefundNotify FuzzResponse FuzzSignedRequest
+FUZZ_TARGETS = FuzzSign FuzzVerifySign FuzzParsePayNotify FuzzParseRefundNotify FuzzResponse FuzzSignedRequest
+FUZZ_TARGETS_WIRE = FuzzScan FuzzRoundTrip
 
 .PHONY: test bench fuzz quickstart
 
@@ -14,6 +15,7 @@ bench:
 # Runs every fuzz target for FUZZTIME each, e.g. make fuzz FUZZTIME=10m.
 fuzz:
 	for t in $(FUZZ_TARGETS); do go test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) . || exit 1; done
+	for t in $(FUZZ_TARGETS_WIRE); do go test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./internal/wire || exit 1; done
 
 quickstart:
 	go run ./examples/quickstart

@@ -1,9 +1,9 @@
 package wxpay
 
 import (
-	"cmp"
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"errors"
@@ -880,7 +880,6 @@ func formatDecimal(n int64, scale int) string {
 	}
 	return sign + digits[:len(digits)-scale] + "." + digits[len(digits)-scale:]
 }
-
 
 // The columns of the trade bills: current names first, then those of the
 // legacy format.

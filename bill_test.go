@@ -499,7 +499,9 @@ func billTestClient(t *testing.T, cert bool, opts ...Option) (*Client, *httpmock
 	opts = append([]Option{WithHTTPClient(&http.Client{Transport: mt})}, opts...)
 	if cert {
 		certPEM, keyPEM := billTestCertPEM(t)
-		opts = append(opts, WithCertPEM(certPEM, keyPEM))
+		// A mock transport does no TLS: it stands for a client that
+		// presents the certificate.
+		opts = append(opts, WithCertPEM(certPEM, keyPEM), WithCertHTTPClient(&http.Client{Transport: mt}))
 	}
 	c, err := NewClient("wx2421b1c4370ec43b", "1900000109", billTestKey, opts...)
 	if err != nil {

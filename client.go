@@ -92,14 +92,9 @@ type Option func(*config) error
 // cannot be added to it: pass a client that presents it with
 // WithCertHTTPClient. Redirects are never followed, whatever hc says:
 // WeChat does not redirect, and a signed request goes only to the base URL.
+// A nil hc means the default: a client with DefaultTimeout.
 func WithHTTPClient(hc *http.Client) Option {
-	return func(c *config) error {
-		if hc == nil {
-			return errors.New("wxpay: WithHTTPClient(nil)")
-		}
-		c.httpClient = hc
-		return nil
-	}
+	return func(c *config) error { c.httpClient = hc; return nil }
 }
 
 // WithCertHTTPClient sets a ready mutual-TLS client for the calls that
@@ -306,17 +301,17 @@ func NonceStr() string {
 // endpoint describes one v2 operation; the pipeline reads nothing else.
 // The zero value of each knob is what most of the API does.
 type endpoint struct {
-	path       string
-	host       string   // another WeChat host for this path (fraud.mch...), used only with DefaultBaseURL
-	cert       bool     // the merchant client certificate is presented
-	signType   SignType // forced sign type; "" means the client's
-	appIDField string   // "" means "appid"; "-" sends none
-	mchIDField string   // "" means "mch_id"; "-" sends none
-	noSignType bool     // sign_type is neither sent nor signed (red packets)
-	unsigned   bool     // WeChat answers without a sign; one that has a sign is still verified
-	anyMerchant bool    // the answer's merchant fields are not checked: unsigned, they prove nothing
-	idempotent bool     // WeChat documents resending the same request as safe
-	sub        subFields
+	path        string
+	host        string   // another WeChat host for this path (fraud.mch...), used only with DefaultBaseURL
+	cert        bool     // the merchant client certificate is presented
+	signType    SignType // forced sign type; "" means the client's
+	appIDField  string   // "" means "appid"; "-" sends none
+	mchIDField  string   // "" means "mch_id"; "-" sends none
+	noSignType  bool     // sign_type is neither sent nor signed (red packets)
+	unsigned    bool     // WeChat answers without a sign; one that has a sign is still verified
+	anyMerchant bool     // the answer's merchant fields are not checked: unsigned, they prove nothing
+	idempotent  bool     // WeChat documents resending the same request as safe
+	sub         subFields
 }
 
 // subFields says which sub-merchant fields a service provider's request

@@ -364,7 +364,7 @@ func TestMicroPayRequestParams(t *testing.T) {
 	r := microRequest()
 	r.TimeStart = time.Date(2024, 1, 1, 4, 0, 0, 0, time.UTC)
 	r.Receipt, r.LimitPay, r.GoodsTag, r.FeeType = "Y", "no_credit", "WX", "CNY"
-	p, err := r.params()
+	p, err := built(r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -399,14 +399,14 @@ func TestMicroPayRequestParams(t *testing.T) {
 	for _, tt := range tests {
 		r := microRequest()
 		tt.edit(r)
-		_, err := r.params()
+		_, err := built(r)
 		var ve *ValidationError
 		if !errors.As(err, &ve) || ve.Field != tt.field {
 			t.Errorf("%s: err = %v, want a *ValidationError for %s", tt.name, err, tt.field)
 		}
 	}
 	var nilReq *MicroPayRequest
-	if _, err := nilReq.params(); err == nil {
+	if _, err := built(nilReq); err == nil {
 		t.Error("nil request: no error")
 	}
 }

@@ -42,10 +42,10 @@ type RefundRequest struct {
 	TotalFee  int64 // fen, the order's total_fee
 	RefundFee int64 // fen, at most TotalFee; all refunds of an order together too
 
-	RefundFeeType string // optional, default "CNY"
-	RefundDesc    string // optional, at most 80 characters, shown to the payer
+	RefundFeeType string        // optional, default "CNY"
+	RefundDesc    string        // optional, at most 80 characters, shown to the payer
 	RefundAccount RefundAccount // optional: RefundAccountUnsettled or RefundAccountRecharge
-	NotifyURL     string // optional: the refund notify URL, instead of the platform's setting
+	NotifyURL     string        // optional: the refund notify URL, instead of the platform's setting
 }
 
 func (r *RefundRequest) build(b *request) {
@@ -206,8 +206,8 @@ type RefundInfo struct {
 	CouponRefunds       []CouponRefund
 	RefundStatus        RefundStatus
 	RefundAccount       RefundAccount // RefundAccountUnsettled or RefundAccountRecharge
-	RefundRecvAccount   string    // where the money went, e.g. a bank card or "支付用户零钱" (the payer's balance); refund_recv_accout on the wire
-	RefundSuccessTime   time.Time // Beijing time; zero until the refund succeeded
+	RefundRecvAccount   string        // where the money went, e.g. a bank card or "支付用户零钱" (the payer's balance); refund_recv_accout on the wire
+	RefundSuccessTime   time.Time     // Beijing time; zero until the refund succeeded
 }
 
 func newRefundQueryResponse(p Params) (*RefundQueryResponse, error) {

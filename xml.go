@@ -28,7 +28,7 @@ var (
 )
 
 // AppendXML appends p to b as an <xml> document with one child per field,
-// in field-name order, each value in CDATA; empty values are left out. A
+// in field-name order, each value in CDATA. A
 // value containing "]]>" is split across CDATA sections and a carriage
 // return is written as a character reference, so that ParseXML returns the
 // value unchanged. Field names must be XML names and values valid XML text;

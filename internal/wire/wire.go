@@ -112,16 +112,13 @@ func isXMLChar(r rune) bool {
 }
 
 // AppendXML appends sorted fields to b as an <xml> document, each value
-// in CDATA, empty values left out. A value containing "]]>" is split
+// in CDATA (an empty one as an empty element). A value containing "]]>" is split
 // across CDATA sections and a carriage return is written as a character
 // reference, so that Parse returns every value unchanged. The fields must
 // pass CheckField.
 func AppendXML(b []byte, sorted []Field) []byte {
 	b = append(b, "<xml>"...)
 	for _, f := range sorted {
-		if f.Value == "" {
-			continue
-		}
 		b = append(b, '<')
 		b = append(b, f.Name...)
 		b = append(b, '>')
@@ -134,6 +131,9 @@ func AppendXML(b []byte, sorted []Field) []byte {
 }
 
 func appendCDATA(b []byte, v string) []byte {
+	if v == "" {
+		return b
+	}
 	b = append(b, "<![CDATA["...)
 	for {
 		i := strings.IndexAny(v, "]\r")
