@@ -19,8 +19,8 @@ import (
 	"github.com/wxpay-go/wxpay"
 )
 
-// Server is a WeChat Pay v2 API for one merchant, running in-process over
-// HTTPS. Create it with NewServer, point a wxpay.Client at it with
+// Server is a WeChat Pay v2 API for one merchant (more with
+// WithMerchant), running in-process over HTTPS. Create it with NewServer, point a wxpay.Client at it with
 // wxpay.WithBaseURL(srv.URL) and wxpay.WithHTTPClient(srv.Client()), and
 // Close it when done. All methods are safe for concurrent use.
 type Server struct {
