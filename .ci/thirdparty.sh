@@ -13,14 +13,20 @@
 #    notify → (the binary is killed and restarted on the same -state) →
 #    order query → refund over mutual TLS with the .p12 → tenpay decrypts
 #    the refund notify; then a FAIL payment and a forged notify.
-# 3. Builds the Dockerfile when a container engine answers (docker info);
+# 3. Runs .ci/thirdparty/go (its own module) against the same binary:
+#    silenceper/wechat/v2 orders, verifies the notify, loads the .p12 with
+#    golang.org/x/crypto/pkcs12 for a refund and decrypts the refund
+#    notify; its QueryOrder and Refund, which marshal their requests under
+#    <queryRequest> and <request> instead of <xml>, are refused as WeChat
+#    refuses them.
+# 4. Builds the Dockerfile when a container engine answers (docker info);
 #    never required.
 #
 # No PHP or Python WeChat Pay v2 client is packaged by Debian (apt-cache
 # search wechat / weixin / wxpay finds none) or published on npm, and
-# PyPI and Packagist are not reachable from CI, so tenpay is the only
-# third-party client here; the Go ones (gopay, silenceper/wechat, …) are
-# walked by wxpaytest's own tests.
+# PyPI and Packagist are not reachable from CI, so tenpay (Node) and
+# silenceper/wechat (Go, the one Go SDK the module proxy here serves) are
+# the third-party clients.
 #
 # Every file it makes lives in a scratch directory removed on exit, with
 # the processes it started.
@@ -98,6 +104,10 @@ cp .ci/thirdparty/package.json .ci/thirdparty/tenpay.test.js "$WORK/node/"
 say "tenpay against the binary"
 (cd "$WORK/node" && NODE_EXTRA_CA_CERTS="$WORK/out/ca.pem" WXPAYTEST_OUT="$WORK/out" \
 	WXPAYTEST_RESTART="bash $WORK/restart.sh" timeout 180 node --test --test-reporter=spec tenpay.test.js)
+
+say "silenceper/wechat/v2 (Go) against the binary"
+(cd .ci/thirdparty/go && SSL_CERT_FILE="$WORK/out/ca.pem" WXPAYTEST_OUT="$WORK/out" timeout 300 go test -count=1 -v ./... 2>&1 |
+	grep -vE 'http: TLS handshake error' )
 
 say "the binary's log has one line per request and notify attempt"
 grep -c 'msg=request' "$WORK/wxpaytest.log" | sed 's/^/request lines: /'

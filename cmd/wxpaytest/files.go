@@ -96,10 +96,11 @@ func (a *app) writeOut(dir string) error {
 }
 
 // encodeP12 makes apiclient_cert.p12 of a certificate and key, with the
-// CA in the chain, protected by password. Modern2023 (AES-256-CBC,
-// PBKDF2-SHA-256, SHA-256 MAC) is what OpenSSL 3, and so Node 18+ and
-// current PHP and Python builds, read without the legacy provider; the
-// RC2 and 3DES encodings of older .p12 files are not.
+// CA in the chain, protected by password. LegacyDES (3DES, SHA-1 MAC) is
+// the one encoding every client here reads: OpenSSL 3 (and so Node 18+,
+// PHP, Python) without its legacy provider, which the RC2 of older files
+// needs, and golang.org/x/crypto/pkcs12, which Go SDKs (silenceper/wechat,
+// gopay) decode with and which knows no AES (Modern2023).
 func encodeP12(certPEM, keyPEM, caPEM []byte, password string) ([]byte, error) {
 	pair, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
@@ -117,5 +118,5 @@ func encodeP12(certPEM, keyPEM, caPEM []byte, password string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pkcs12.Modern2023.Encode(pair.PrivateKey, leaf, []*x509.Certificate{ca}, password)
+	return pkcs12.LegacyDES.Encode(pair.PrivateKey, leaf, []*x509.Certificate{ca}, password)
 }
