@@ -667,11 +667,7 @@ type signer struct {
 	aesErr  error
 }
 
-func newSigner(key string, bufs *sync.Pool) *signer {
-	s := &signer{key: key, bufs: bufs}
-	s.hmacs.New = func() any { return hmac.New(sha256.New, []byte(key)) }
-	return s
-}
+func newSigner(key string, bufs *sync.Pool) *signer { return &signer{key: key, bufs: bufs} }
 
 // sign appends the signature of sorted, in name order, to dst.
 func (s *signer) sign(dst []byte, sorted []wire.Field, t SignType) []byte {
@@ -681,7 +677,10 @@ func (s *signer) sign(dst []byte, sorted []wire.Field, t SignType) []byte {
 	if t == SignTypeMD5 {
 		dst = wire.AppendMD5(dst, msg)
 	} else {
-		h := s.hmacs.Get().(hash.Hash)
+		h, ok := s.hmacs.Get().(hash.Hash)
+		if !ok {
+			h = hmac.New(sha256.New, []byte(s.key))
+		}
 		dst = wire.AppendHMAC(dst, h, msg)
 		s.hmacs.Put(h)
 	}
@@ -692,7 +691,7 @@ func (s *signer) sign(dst []byte, sorted []wire.Field, t SignType) []byte {
 // getBuffer takes an empty buffer from pool, or makes one if pool is nil.
 func getBuffer(pool *sync.Pool) *bytes.Buffer {
 	if pool == nil {
-		return new(bytes.Buffer)
+		return bytes.NewBuffer(make([]byte, 0, 1024))
 	}
 	buf := pool.Get().(*bytes.Buffer)
 	buf.Reset()
