@@ -3,6 +3,7 @@ package wxpay
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"errors"
@@ -88,7 +89,7 @@ type DownloadBillRequest struct {
 	// BillDate is the day. Only its calendar date in its own location is
 	// used: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC) asks for the
 	// bill of 1 March, Beijing time. For yesterday in Beijing, use
-	// time.Now().In(wxpay.Beijing).AddDate(0, 0, -1).
+	// time.Now().In(wxpay.Beijing()).AddDate(0, 0, -1).
 	BillDate time.Time
 	BillType BillType // "" means BillTypeAll
 
@@ -98,21 +99,15 @@ type DownloadBillRequest struct {
 	Uncompressed bool
 }
 
-func (r *DownloadBillRequest) params() (Params, error) {
-	if r == nil {
-		return nil, &ValidationError{Field: "request", Reason: "is nil"}
-	}
+func (r *DownloadBillRequest) build(b *request) {
 	if r.BillDate.IsZero() {
-		return nil, &ValidationError{Field: "bill_date", Reason: "is required"}
+		b.fail("bill_date", "is required")
 	}
-	p := Params{"bill_date": billDate(r.BillDate), "bill_type": string(BillTypeAll)}
-	if r.BillType != "" {
-		p["bill_type"] = string(r.BillType)
-	}
+	b.set("bill_date", billDate(r.BillDate))
+	b.set("bill_type", string(cmp.Or(r.BillType, BillTypeAll)))
 	if !r.Uncompressed {
-		p["tar_type"] = "GZIP"
+		b.set("tar_type", "GZIP")
 	}
-	return p, nil
 }
 
 // DownloadFundFlowRequest asks for the fund-flow bill of one account for
@@ -123,21 +118,15 @@ type DownloadFundFlowRequest struct {
 	Uncompressed bool        // as in DownloadBillRequest
 }
 
-func (r *DownloadFundFlowRequest) params() (Params, error) {
-	if r == nil {
-		return nil, &ValidationError{Field: "request", Reason: "is nil"}
-	}
+func (r *DownloadFundFlowRequest) build(b *request) {
 	if r.BillDate.IsZero() {
-		return nil, &ValidationError{Field: "bill_date", Reason: "is required"}
+		b.fail("bill_date", "is required")
 	}
-	if r.AccountType == "" {
-		return nil, &ValidationError{Field: "account_type", Reason: "is required"}
-	}
-	p := Params{"bill_date": billDate(r.BillDate), "account_type": string(r.AccountType)}
+	b.set("bill_date", billDate(r.BillDate))
+	b.need("account_type", string(r.AccountType), 32)
 	if !r.Uncompressed {
-		p["tar_type"] = "GZIP"
+		b.set("tar_type", "GZIP")
 	}
-	return p, nil
 }
 
 func billDate(t time.Time) string {
@@ -273,7 +262,7 @@ func (c *Client) DownloadBill(ctx context.Context, req *DownloadBillRequest) (*B
 // parses it row by row as it arrives, so that its size does not matter.
 // The caller must Close it. Errors are those of DownloadBill.
 func (c *Client) OpenBill(ctx context.Context, req *DownloadBillRequest) (*BillReader, error) {
-	t, err := c.openTable(ctx, endpoint{path: "/pay/downloadbill", retry: true}, req.params)
+	t, err := openTable(ctx, c, endpoint{path: "/pay/downloadbill", idempotent: true}, req)
 	if err != nil {
 		return nil, err
 	}
@@ -295,8 +284,8 @@ func (c *Client) DownloadFundFlow(ctx context.Context, req *DownloadFundFlowRequ
 // OpenFundFlow is DownloadFundFlow returning a streaming reader, as
 // OpenBill. The caller must Close it.
 func (c *Client) OpenFundFlow(ctx context.Context, req *DownloadFundFlowRequest) (*FundFlowReader, error) {
-	ep := endpoint{path: "/pay/downloadfundflow", cert: true, signType: SignTypeHMACSHA256, retry: true}
-	t, err := c.openTable(ctx, ep, req.params)
+	ep := endpoint{path: "/pay/downloadfundflow", cert: true, signType: SignTypeHMACSHA256, idempotent: true}
+	t, err := openTable(ctx, c, ep, req)
 	if err != nil {
 		return nil, err
 	}
@@ -305,12 +294,15 @@ func (c *Client) OpenFundFlow(ctx context.Context, req *DownloadFundFlowRequest)
 
 // openTable validates the request, opens the file answer and reads its
 // header line.
-func (c *Client) openTable(ctx context.Context, ep endpoint, params func() (Params, error)) (*table, error) {
-	p, err := params()
+func openTable[T any, P interface {
+	*T
+	builder
+}](ctx context.Context, c *Client, ep endpoint, r P) (*table, error) {
+	fields, err := build(r)
 	if err != nil {
 		return nil, err
 	}
-	body, err := c.open(ctx, ep, p)
+	body, err := c.open(ctx, ep, fields)
 	if err != nil {
 		return nil, billError(err)
 	}
@@ -802,7 +794,7 @@ func setValue(dst any, v string) error {
 		if s == "" {
 			return nil
 		}
-		t, err := time.ParseInLocation(timeLayoutDash, s, Beijing)
+		t, err := time.ParseInLocation(timeLayoutDash, s, beijing)
 		if err != nil {
 			return errors.New("not a time in the form " + timeLayoutDash)
 		}
@@ -888,10 +880,6 @@ func formatDecimal(n int64, scale int) string {
 	}
 	return sign + digits[:len(digits)-scale] + "." + digits[len(digits)-scale:]
 }
-
-// FormatYuan writes an amount in fen as yuan with two decimals, the way
-// bills write amounts: 600 is "6.00", -1 is "-0.01".
-func FormatYuan(fen int64) string { return formatDecimal(fen, 2) }
 
 // The columns of the trade bills: current names first, then those of the
 // legacy format.

@@ -60,7 +60,7 @@ func ExampleClient_DownloadBill() {
 	ctx := context.Background()
 
 	bill, err := client.DownloadBill(ctx, &wxpay.DownloadBillRequest{
-		BillDate: time.Date(2019, 7, 25, 0, 0, 0, 0, wxpay.Beijing),
+		BillDate: time.Date(2019, 7, 25, 0, 0, 0, 0, wxpay.Beijing()),
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -74,7 +74,7 @@ func ExampleClient_DownloadBill() {
 		s.TradeCount, wxpay.FormatYuan(s.SettlementTotalFee), wxpay.FormatYuan(s.RefundFee), s.Fee, s.Fee.Fen())
 
 	// A day without trades has no bill: that is not a failure.
-	_, err = client.DownloadBill(ctx, &wxpay.DownloadBillRequest{BillDate: time.Date(2019, 7, 26, 0, 0, 0, 0, wxpay.Beijing)})
+	_, err = client.DownloadBill(ctx, &wxpay.DownloadBillRequest{BillDate: time.Date(2019, 7, 26, 0, 0, 0, 0, wxpay.Beijing())})
 	if errors.Is(err, wxpay.ErrNoBill) {
 		fmt.Println("26 July: no bill")
 	}
@@ -93,7 +93,7 @@ func ExampleClient_OpenBill() {
 	// A month of trades is read row by row as it arrives: only one line
 	// is in memory at a time.
 	br, err := client.OpenBill(context.Background(), &wxpay.DownloadBillRequest{
-		BillDate: time.Date(2019, 7, 25, 0, 0, 0, 0, wxpay.Beijing),
+		BillDate: time.Date(2019, 7, 25, 0, 0, 0, 0, wxpay.Beijing()),
 		BillType: wxpay.BillTypeAll,
 	})
 	if err != nil {

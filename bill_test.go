@@ -41,7 +41,7 @@ func billFixture(t *testing.T, name string) []byte {
 }
 
 func bj(y int, m time.Month, d, hh, mm, ss int) time.Time {
-	return time.Date(y, m, d, hh, mm, ss, 0, Beijing)
+	return time.Date(y, m, d, hh, mm, ss, 0, Beijing())
 }
 
 func TestParseBillAll(t *testing.T) {
@@ -499,7 +499,9 @@ func billTestClient(t *testing.T, cert bool, opts ...Option) (*Client, *httpmock
 	opts = append([]Option{WithHTTPClient(&http.Client{Transport: mt})}, opts...)
 	if cert {
 		certPEM, keyPEM := billTestCertPEM(t)
-		opts = append(opts, WithCertPEM(certPEM, keyPEM))
+		// A mock transport does no TLS: it stands for a client that
+		// presents the certificate.
+		opts = append(opts, WithCertPEM(certPEM, keyPEM), WithCertHTTPClient(&http.Client{Transport: mt}))
 	}
 	c, err := NewClient("wx2421b1c4370ec43b", "1900000109", billTestKey, opts...)
 	if err != nil {

@@ -15,30 +15,28 @@ import (
 // merchant platform issues (apiclient_cert.pem, apiclient_key.pem). A pair
 // that does not parse or does not match makes NewClient fail.
 func WithCertPEM(certPEM, keyPEM []byte) Option {
-	return func(c *Client) {
+	return func(c *config) error {
 		cert, err := tls.X509KeyPair(certPEM, keyPEM)
 		if err != nil {
-			c.certErr = fmt.Errorf("wxpay: client certificate: %w", err)
-			return
+			return fmt.Errorf("wxpay: client certificate: %w", err)
 		}
 		c.cert = &cert
+		return nil
 	}
 }
 
 // WithCertFiles is WithCertPEM with the pair read from files.
 func WithCertFiles(certFile, keyFile string) Option {
-	return func(c *Client) {
+	return func(c *config) error {
 		certPEM, err := os.ReadFile(certFile)
 		if err != nil {
-			c.certErr = fmt.Errorf("wxpay: client certificate: %w", err)
-			return
+			return fmt.Errorf("wxpay: client certificate: %w", err)
 		}
 		keyPEM, err := os.ReadFile(keyFile)
 		if err != nil {
-			c.certErr = fmt.Errorf("wxpay: client certificate key: %w", err)
-			return
+			return fmt.Errorf("wxpay: client certificate key: %w", err)
 		}
-		WithCertPEM(certPEM, keyPEM)(c)
+		return WithCertPEM(certPEM, keyPEM)(c)
 	}
 }
 
@@ -47,16 +45,14 @@ func WithCertFiles(certFile, keyFile string) Option {
 // is the merchant id. A wrong password or a bundle without a matching key
 // and certificate makes NewClient fail.
 func WithCertP12(data []byte, password string) Option {
-	return func(c *Client) {
+	return func(c *config) error {
 		key, leaf, chain, err := pkcs12.DecodeChain(data, password)
 		if err != nil {
-			c.certErr = fmt.Errorf("wxpay: client certificate .p12: %w", err)
-			return
+			return fmt.Errorf("wxpay: client certificate .p12: %w", err)
 		}
 		keyDER, err := x509.MarshalPKCS8PrivateKey(key)
 		if err != nil {
-			c.certErr = fmt.Errorf("wxpay: client certificate .p12 key: %w", err)
-			return
+			return fmt.Errorf("wxpay: client certificate .p12 key: %w", err)
 		}
 		certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leaf.Raw})
 		for _, ca := range chain {
@@ -64,32 +60,30 @@ func WithCertP12(data []byte, password string) Option {
 		}
 		// Through X509KeyPair so that a key that does not match the
 		// certificate is caught here as it is for PEM.
-		WithCertPEM(certPEM, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}))(c)
+		return WithCertPEM(certPEM, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}))(c)
 	}
 }
 
-// certClient returns a copy of base (http.DefaultClient when nil) whose
-// transport presents cert. The server is still verified as base would: the
-// copy keeps base's TLS configuration, roots included. A RoundTripper that
-// is not an *http.Transport (a test mock, a custom transport) cannot be
-// given a certificate and is used as it is; presenting one is then its job.
-func certClient(base *http.Client, cert tls.Certificate) *http.Client {
-	hc := http.Client{}
-	if base != nil {
-		hc = *base
-	}
+// certClient returns a copy of base whose transport presents cert. The
+// server is still verified as base would: the copy keeps base's TLS
+// configuration, roots included. A transport that is not an
+// *http.Transport (a tracing wrapper, a mock) cannot be given the
+// certificate, and calls would silently go without it: that is an error
+// that says what to do instead.
+func certClient(base *http.Client, cert tls.Certificate) (*http.Client, error) {
+	hc := *base
 	var t *http.Transport
 	switch rt := hc.Transport.(type) {
 	case nil:
 		dt, ok := http.DefaultTransport.(*http.Transport)
 		if !ok {
-			return &hc // DefaultTransport replaced, e.g. by httpmock
+			return nil, fmt.Errorf("wxpay: NewClient: http.DefaultTransport is a %T, which cannot present the client certificate; pass a client that does with WithCertHTTPClient", http.DefaultTransport)
 		}
 		t = dt.Clone()
 	case *http.Transport:
 		t = rt.Clone()
 	default:
-		return &hc
+		return nil, fmt.Errorf("wxpay: NewClient: the HTTP client's transport is a %T, which cannot be given the client certificate; pass a client whose transport presents it with WithCertHTTPClient", rt)
 	}
 	if t.TLSClientConfig == nil {
 		t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
@@ -102,5 +96,5 @@ func certClient(base *http.Client, cert tls.Certificate) *http.Client {
 		return &cert, nil
 	}
 	hc.Transport = t
-	return &hc
+	return &hc, nil
 }

@@ -241,20 +241,16 @@ func startTLSWeChat(w *tlsWeChat, auth tls.ClientAuthType) (*httptest.Server, *a
 // stubWeChat starts a tlsWeChat answering with replies for the examples.
 // It returns the option that points a client at it, trusting its CA, and
 // the function that stops it.
-func stubWeChat(replies map[string]string, auth tls.ClientAuthType) (wxpay.Option, func()) {
+func stubWeChat(replies map[string]string, auth tls.ClientAuthType) ([]wxpay.Option, func()) {
 	srv, _ := startTLSWeChat(&tlsWeChat{replies: replies}, auth)
-	stub := func(c *wxpay.Client) {
-		wxpay.WithHTTPClient(srv.Client())(c)
-		wxpay.WithBaseURL(srv.URL)(c)
-	}
-	return stub, srv.Close
+	return []wxpay.Option{wxpay.WithHTTPClient(srv.Client()), wxpay.WithBaseURL(srv.URL)}, srv.Close
 }
 
 // exampleClient is a client of the documented merchant talking to a
 // stubWeChat, for the examples that are not about creating one.
 func exampleClient(replies map[string]string) (*wxpay.Client, func()) {
 	stub, stop := stubWeChat(replies, tls.NoClientCert)
-	c, err := wxpay.NewClient(docAppID, docMchID, docAPIKey, stub)
+	c, err := wxpay.NewClient(docAppID, docMchID, docAPIKey, stub...)
 	if err != nil {
 		panic(err)
 	}
@@ -398,7 +394,10 @@ func TestCertificateOnlyWhenNeeded(t *testing.T) {
 			return err
 		}, false},
 		{"Refund", func() error { _, err := c.Refund(ctx, refundRequest); return err }, true},
-		{"CloseOrder", func() error { return c.CloseOrder(ctx, "20150806125346") }, false},
+		{"CloseOrder", func() error {
+			_, err := c.CloseOrder(ctx, &wxpay.CloseOrderRequest{OutTradeNo: "20150806125346"})
+			return err
+		}, false},
 		{"RefundQuery", func() error {
 			_, err := c.RefundQuery(ctx, &wxpay.RefundQueryRequest{OutTradeNo: "20150806125346"})
 			return err

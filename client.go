@@ -3,103 +3,192 @@ package wxpay
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
+
+	"github.com/wxpay-go/wxpay/internal/wire"
 )
 
 // DefaultBaseURL is the v2 API's primary domain.
 const DefaultBaseURL = "https://api.mch.weixin.qq.com"
 
+// DefaultTimeout bounds each attempt of a call made without
+// WithHTTPClient: a payment backend must not hang on a silent peer. With
+// WithHTTPClient, the given client's Timeout applies instead.
+const DefaultTimeout = 30 * time.Second
+
 // Client calls the WeChat Pay v2 API for one merchant. It holds the app
 // id, merchant id, API key and, for refunds, the client certificate. A
-// Client is safe for concurrent use and should be reused: it keeps no
-// per-call state.
+// Client is safe for concurrent use and should be reused. Create one with
+// NewClient: every method of a zero or nil Client returns ErrNoClient.
 type Client struct {
 	appID    string
 	mchID    string
-	apiKey   string
 	signType SignType
-	baseURL  string
-	base     *url.URL // baseURL, parsed by NewClient
+	base     *url.URL
+	backup   *url.URL // nil for no failover
 
-	httpClient *http.Client // nil: http.DefaultClient, looked up per call
-	cert       *tls.Certificate
-	certHTTP   *http.Client // presents cert; built by NewClient
-	certErr    error        // from a cert option, reported by NewClient
+	httpClient *http.Client // never follows redirects
+	certHTTP   *http.Client // presents the certificate; nil without one
 
 	nonce func() string
 	now   func() time.Time
 
-	retry     RetryPolicy
-	backupURL string
-	backup    *url.URL // backupURL, parsed by NewClient; nil for none
-	backupSet bool     // WithBackupBaseURL was given, even as ""
-	logger    *slog.Logger
-	sandbox   *sandbox
+	retry   RetryPolicy
+	logger  *slog.Logger
+	sandbox *sandbox
 
 	subAppID string
 	subMchID string
+
+	signer *signer // for the API key; nil in a zero Client
 }
 
-// Option configures a Client in NewClient.
-type Option func(*Client)
+// ErrNoClient is returned by every method of a Client not made by
+// NewClient.
+var ErrNoClient = errors.New("wxpay: Client not created with NewClient")
+
+// config is what the options set, checked and applied by NewClient.
+type config struct {
+	signType   SignType
+	baseURL    string
+	backupURL  string
+	backupSet  bool
+	httpClient *http.Client
+	certHTTP   *http.Client
+	cert       *tls.Certificate
+	nonce      func() string
+	now        func() time.Time
+	retry      RetryPolicy
+	logger     *slog.Logger
+	sandbox    SandboxPrefix
+	subAppID   string
+	subMchID   string
+}
+
+// Option configures a Client in NewClient. An option that cannot be
+// applied, such as a certificate that does not parse, makes NewClient
+// fail with its error.
+type Option func(*config) error
 
 // WithHTTPClient makes the client send every request through hc, for
 // timeouts, proxies, custom roots or test transports. Calls that need the
 // client certificate use a copy of hc whose *http.Transport also presents
-// the certificate; hc itself is never modified.
-func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.httpClient = hc } }
+// the certificate; hc itself is never modified. If hc's Transport is
+// another http.RoundTripper (a tracing wrapper, say), the certificate
+// cannot be added to it: pass a client that presents it with
+// WithCertHTTPClient. Redirects are never followed, whatever hc says:
+// WeChat does not redirect, and a signed request goes only to the base URL.
+// A nil hc means the default: a client with DefaultTimeout.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *config) error { c.httpClient = hc; return nil }
+}
+
+// WithCertHTTPClient sets a ready mutual-TLS client for the calls that
+// need the merchant certificate (refund, reverse, fund flow, ...), for a
+// transport WithCertPEM cannot add the certificate to. It replaces the
+// certificate options.
+func WithCertHTTPClient(hc *http.Client) Option {
+	return func(c *config) error {
+		if hc == nil {
+			return errors.New("wxpay: WithCertHTTPClient(nil)")
+		}
+		c.certHTTP = hc
+		return nil
+	}
+}
 
 // WithBaseURL replaces DefaultBaseURL, e.g. with a wxpaytest server's URL.
 // It must be an absolute http or https URL without a query; it may have a
-// path, under which the API's paths go. NewClient rejects any other.
+// path, under which the API's paths go.
 func WithBaseURL(u string) Option {
-	return func(c *Client) { c.baseURL = trimSlash(u) }
+	return func(c *config) error { c.baseURL = strings.TrimRight(u, "/"); return nil }
 }
-
-func trimSlash(u string) string { return strings.TrimRight(u, "/") }
 
 // WithSignType selects the sign type of requests, and so of the responses
 // to them and of the client pay parameters. The default is SignTypeMD5,
-// WeChat's own default.
-func WithSignType(t SignType) Option { return func(c *Client) { c.signType = t } }
+// WeChat's own default. Endpoints WeChat signs one way only (profit
+// sharing, fund flow, ...) use theirs whatever this says.
+func WithSignType(t SignType) Option {
+	return func(c *config) error {
+		if !t.Valid() {
+			return fmt.Errorf("wxpay: WithSignType: %w: %q", ErrUnknownSignType, string(t))
+		}
+		c.signType = t
+		return nil
+	}
+}
 
-// WithNonceFunc replaces the random nonce_str generator (32 characters
-// from crypto/rand), so that tests can compare exact request bytes. fn
-// must return at most 32 characters.
-func WithNonceFunc(fn func() string) Option { return func(c *Client) { c.nonce = fn } }
+// WithNonceFunc replaces the random nonce_str generator (NonceStr), so
+// that tests can compare exact request bytes. fn must return at most 32
+// characters.
+func WithNonceFunc(fn func() string) Option {
+	return func(c *config) error {
+		if fn == nil {
+			return errors.New("wxpay: WithNonceFunc(nil)")
+		}
+		c.nonce = fn
+		return nil
+	}
+}
 
 // WithClock replaces time.Now for the timestamps the client writes, such
 // as timeStamp in the JSAPI pay parameters.
-func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
+func WithClock(now func() time.Time) Option {
+	return func(c *config) error {
+		if now == nil {
+			return errors.New("wxpay: WithClock(nil)")
+		}
+		c.now = now
+		return nil
+	}
+}
 
 // WithSubMerchant puts the client in service-provider (服务商) mode: appID
 // and mchID are the provider's, and every call also carries sub_mch_id
-// and, when not empty, sub_appid. Notifies must name the same
-// sub-merchant, and the JSAPI pay parameters are signed for subAppID when
-// it is set, since the mini program or official account is then the
-// sub-merchant's. For several sub-merchants, derive one Client each with
-// ForSubMerchant.
+// and, when not empty, sub_appid (except where WeChat refuses them).
+// Notifies must name the same sub-merchant, and the JSAPI pay parameters
+// are signed for subAppID when it is set, since the mini program or
+// official account is then the sub-merchant's. For several sub-merchants,
+// derive one Client each with ForSubMerchant.
 func WithSubMerchant(subAppID, subMchID string) Option {
-	return func(c *Client) { c.subAppID, c.subMchID = subAppID, subMchID }
+	return func(c *config) error {
+		if err := checkSubMerchant(subAppID, subMchID); err != nil {
+			return err
+		}
+		c.subAppID, c.subMchID = subAppID, subMchID
+		return nil
+	}
+}
+
+func checkSubMerchant(subAppID, subMchID string) error {
+	if subMchID == "" || strings.TrimSpace(subMchID) != subMchID || strings.TrimSpace(subAppID) != subAppID {
+		return errors.New("wxpay: empty or padded sub_mch_id or sub_appid")
+	}
+	return nil
 }
 
 // ForSubMerchant returns a copy of c acting for another sub-merchant, as
 // WithSubMerchant sets it. The copy shares c's connections and settings.
 func (c *Client) ForSubMerchant(subAppID, subMchID string) (*Client, error) {
-	if subMchID == "" || strings.TrimSpace(subMchID) != subMchID {
-		return nil, errors.New("wxpay: ForSubMerchant: empty or padded sub_mch_id")
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
+	if err := checkSubMerchant(subAppID, subMchID); err != nil {
+		return nil, fmt.Errorf("ForSubMerchant: %w", err)
 	}
 	cp := *c
 	cp.subAppID, cp.subMchID = subAppID, subMchID
@@ -107,59 +196,81 @@ func (c *Client) ForSubMerchant(subAppID, subMchID string) (*Client, error) {
 }
 
 // NewClient returns a Client for the merchant mchID acting for the app
-// appID, signing with apiKey (the 32-character v2 "API key" of the merchant
-// platform: not the AppSecret, not the APIv3 key). It fails on empty
-// credentials, an unknown sign type and a bad client certificate.
+// appID, signing with apiKey: the 32-character v2 "API key" of the
+// merchant platform (not the AppSecret, not the APIv3 key). It fails on
+// empty credentials, a key of another length, and any option's error.
 func NewClient(appID, mchID, apiKey string, opts ...Option) (*Client, error) {
-	c := &Client{
-		appID:    appID,
-		mchID:    mchID,
-		apiKey:   apiKey,
-		signType: SignTypeMD5,
-		baseURL:  DefaultBaseURL,
-		nonce:    NonceStr,
-		now:      time.Now,
-		retry:    RetryPolicy{MaxAttempts: 1},
-	}
+	cfg := config{signType: SignTypeMD5, baseURL: DefaultBaseURL, nonce: NonceStr, now: time.Now, retry: RetryPolicy{MaxAttempts: 1}}
 	for _, opt := range opts {
-		opt(c)
-	}
-	if !c.backupSet && c.baseURL == DefaultBaseURL {
-		c.backupURL = BackupBaseURL
+		if err := opt(&cfg); err != nil {
+			return nil, err
+		}
 	}
 	switch {
 	case appID == "":
 		return nil, errors.New("wxpay: NewClient: empty appID")
 	case mchID == "":
 		return nil, errors.New("wxpay: NewClient: empty mchID")
-	case apiKey == "":
-		return nil, errors.New("wxpay: NewClient: empty apiKey")
-	case !c.signType.Valid():
-		return nil, fmt.Errorf("wxpay: NewClient: %w: %q", ErrUnknownSignType, string(c.signType))
-	case c.baseURL == "":
-		return nil, errors.New("wxpay: NewClient: empty base URL")
-	case c.nonce == nil || c.now == nil:
-		return nil, errors.New("wxpay: NewClient: nil nonce or clock function")
-	case c.certErr != nil:
-		return nil, c.certErr
-	case c.sandbox != nil && c.signType != SignTypeMD5:
+	case len(apiKey) != 32:
+		return nil, fmt.Errorf("wxpay: NewClient: the API key has %d characters; a v2 API key has 32 (not the AppSecret, not the APIv3 key)", len(apiKey))
+	case cfg.sandbox != "" && cfg.signType != SignTypeMD5:
 		return nil, errors.New("wxpay: NewClient: the sandbox signs with MD5 only")
-	case c.subAppID != "" && c.subMchID == "":
-		return nil, errors.New("wxpay: NewClient: sub_appid without sub_mch_id")
+	}
+	c := &Client{
+		appID: appID, mchID: mchID, signType: cfg.signType,
+		nonce: cfg.nonce, now: cfg.now, retry: cfg.retry, logger: cfg.logger,
+		subAppID: cfg.subAppID, subMchID: cfg.subMchID,
+		signer: newSigner(apiKey),
 	}
 	var err error
-	if c.base, err = parseBaseURL(c.baseURL); err != nil {
+	if c.base, err = parseBaseURL(cfg.baseURL); err != nil {
 		return nil, err
 	}
-	if c.backupURL != "" {
-		if c.backup, err = parseBaseURL(c.backupURL); err != nil {
+	if !cfg.backupSet && cfg.baseURL == DefaultBaseURL {
+		cfg.backupURL = BackupBaseURL
+	}
+	if cfg.backupURL != "" {
+		if c.backup, err = parseBaseURL(cfg.backupURL); err != nil {
 			return nil, err
 		}
 	}
-	if c.cert != nil {
-		c.certHTTP = certClient(c.httpClient, *c.cert)
+	if cfg.sandbox != "" {
+		c.sandbox = &sandbox{prefix: cfg.sandbox}
+	}
+	hc := cfg.httpClient
+	if hc == nil {
+		// The transport is looked up at each call, so that one installed
+		// later (httpmock.Activate, say) is honoured.
+		hc = &http.Client{Timeout: DefaultTimeout}
+	}
+	c.httpClient = noRedirects(hc)
+	switch {
+	case cfg.certHTTP != nil:
+		c.certHTTP = noRedirects(cfg.certHTTP)
+	case cfg.cert != nil:
+		if c.certHTTP, err = certClient(hc, *cfg.cert); err != nil {
+			return nil, err
+		}
+		c.certHTTP = noRedirects(c.certHTTP)
 	}
 	return c, nil
+}
+
+// noRedirects returns a copy of hc that hands a redirect back as it is,
+// for the pipeline to refuse: nothing signed and no certificate may follow
+// it elsewhere.
+func noRedirects(hc *http.Client) *http.Client {
+	cp := *hc
+	cp.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &cp
+}
+
+// ready reports whether c was made by NewClient.
+func (c *Client) ready() error {
+	if c == nil || c.signer == nil {
+		return ErrNoClient
+	}
+	return nil
 }
 
 // parseBaseURL parses a base URL once, so that requests need not.
@@ -173,116 +284,81 @@ func parseBaseURL(s string) (*url.URL, error) {
 	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
 		return nil, fmt.Errorf("wxpay: NewClient: base URL %q has a query or fragment", s)
 	}
-	u.Host = strings.TrimSuffix(u.Host, ":") // "host:" means the scheme's port, as NewRequest takes it
+	u.Host = strings.TrimSuffix(u.Host, ":") // "host:" means the scheme's port
 	return u, nil
 }
 
-// endpointURL returns path under base.
-func endpointURL(base *url.URL, path string) *url.URL {
-	u := *base
-	u.Path += path
-	if u.RawPath != "" {
-		u.RawPath += path // path needs no escaping
-	}
-	return &u
-}
-
-// NonceStr returns 32 random characters from [0-9A-Za-z] read from
-// crypto/rand, the form of nonce_str and nonceStr.
+// NonceStr returns 32 random characters, the hex of 16 bytes read from
+// crypto/rand: the form of nonce_str and nonceStr.
 func NonceStr() string {
-	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	var out [32]byte
-	// Each character takes 6 random bits, and 62 and 63 are rejected to
-	// keep all 62 characters equally likely: 30 bytes are 40 draws, nearly
-	// always enough. crypto/rand costs by the byte, so this reads half of
-	// what a byte per character would.
-	var buf [30]byte
-	n := 0
-	for n < len(out) {
-		if _, err := rand.Read(buf[:]); err != nil {
-			panic("wxpay: crypto/rand failed: " + err.Error()) // crypto/rand.Read never fails since Go 1.24
-		}
-		for i := 0; i < len(buf) && n < len(out); i += 3 {
-			w := uint32(buf[i])<<16 | uint32(buf[i+1])<<8 | uint32(buf[i+2])
-			for shift := 18; shift >= 0 && n < len(out); shift -= 6 {
-				if c := w >> shift & 63; c < 62 {
-					out[n] = alphabet[c]
-					n++
-				}
-			}
-		}
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("wxpay: crypto/rand failed: " + err.Error()) // crypto/rand.Read never fails since Go 1.24
 	}
-	return string(out[:])
+	return hex.EncodeToString(b[:])
 }
 
-// endpoint describes one v2 API call for the request pipeline.
+// endpoint describes one v2 operation; the pipeline reads nothing else.
+// The zero value of each knob is what most of the API does.
 type endpoint struct {
-	path     string
-	cert     bool     // the merchant client certificate must be presented
-	signType SignType // forced sign type; "" means the client's
-	retry    bool     // WeChat documents resending the same request as safe
+	path        string
+	host        string   // another WeChat host for this path (fraud.mch...), used only with DefaultBaseURL
+	cert        bool     // the merchant client certificate is presented
+	signType    SignType // forced sign type; "" means the client's
+	appIDField  string   // "" means "appid"; "-" sends none
+	mchIDField  string   // "" means "mch_id"; "-" sends none
+	noSignType  bool     // sign_type is neither sent nor signed (red packets)
+	unsigned    bool     // WeChat answers without a sign; one that has a sign is still verified
+	anyMerchant bool     // the answer's merchant fields are not checked: unsigned, they prove nothing
+	idempotent  bool     // WeChat documents resending the same request as safe
+	sub         subFields
 }
 
-// signKey is the key messages are signed, verified and decrypted with:
-// the API key, or in sandbox mode the sandbox key once it is known.
-func (c *Client) signKey() string {
-	if c.sandbox != nil {
-		if k := c.sandbox.cachedKey(); k != "" {
-			return k
-		}
+// subFields says which sub-merchant fields a service provider's request
+// carries.
+type subFields uint8
+
+const (
+	subBoth    subFields = iota // sub_mch_id and, when set, sub_appid
+	subMchOnly                  // sub_mch_id: WeChat refuses sub_appid here
+	subNone                     // neither
+)
+
+func (ep endpoint) appID() string { return orDefault(ep.appIDField, "appid") }
+func (ep endpoint) mchID() string { return orDefault(ep.mchIDField, "mch_id") }
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
 	}
-	return c.apiKey
+	return v
 }
 
-// call is the one request pipeline every endpoint shares. It completes
-// req (appid, mch_id, nonce_str, sign_type, sign), POSTs it, and returns the
-// response once it is known to be a verified, successful message: a
-// return_code FAIL or result_code FAIL is an *Error, a sign that does not
-// verify wraps ErrInvalidSign. req is the caller's to give away.
-func (c *Client) call(ctx context.Context, ep endpoint, req Params) (Params, error) {
-	return c.callFields(ctx, ep, fieldsOf(req))
-}
-
-// callFields is call for a request given as its fields, as the typed
-// endpoints build it: no map to fill and then iterate.
-func (c *Client) callFields(ctx context.Context, ep endpoint, req []field) (Params, error) {
+// call is the one request pipeline every endpoint shares. It adds the
+// merchant fields, nonce_str, sign_type and sign to req, POSTs it, and
+// returns the answer once it is known to be a verified, successful
+// message (see checkAnswer).
+func (c *Client) call(ctx context.Context, ep endpoint, req []wire.Field) (Params, error) {
 	var out Params
-	err := c.exchange(ctx, ep, req, func(resp *http.Response, key string, st SignType) (Params, error) {
+	err := c.exchange(ctx, ep, req, func(resp *http.Response, s *signer, st SignType) (Params, error) {
 		defer closeBody(resp.Body)
-		s := getScratch()
-		defer s.release()
-		p, err := readMessage(resp, s)
+		p, fields, err := readMessage(resp)
 		if err != nil {
 			return nil, err
 		}
-		out, err = c.checkResponse(p, s, key, st)
+		out, err = c.checkAnswer(ep, p, fields, s, st)
 		return p, err
 	})
 	return out, err
-}
-
-// send is what a typed endpoint method does: validate its request into
-// wire fields, run the pipeline, type the verified answer.
-func send[R any](ctx context.Context, c *Client, ep endpoint, params func() ([]field, error), answer func(Params) (R, error)) (R, error) {
-	var zero R
-	req, err := params()
-	if err != nil {
-		return zero, err
-	}
-	p, err := c.callFields(ctx, ep, req)
-	if err != nil {
-		return zero, err
-	}
-	return answer(p)
 }
 
 // open is call for the endpoints whose success answer is not an XML
 // message but a file (downloadbill, downloadfundflow): it returns the
 // body for the caller to stream and close. An XML answer is WeChat's
 // error message and is returned as an *Error.
-func (c *Client) open(ctx context.Context, ep endpoint, req Params) (io.ReadCloser, error) {
+func (c *Client) open(ctx context.Context, ep endpoint, req []wire.Field) (io.ReadCloser, error) {
 	var out io.ReadCloser
-	err := c.exchange(ctx, ep, fieldsOf(req), func(resp *http.Response, key string, st SignType) (Params, error) {
+	err := c.exchange(ctx, ep, req, func(resp *http.Response, s *signer, st SignType) (Params, error) {
 		br := bufio.NewReader(resp.Body)
 		first, _ := br.Peek(64)
 		if resp.StatusCode != http.StatusOK || looksLikeHTML(first) {
@@ -298,13 +374,11 @@ func (c *Client) open(ctx context.Context, ep endpoint, req Params) (io.ReadClos
 		}
 		defer closeBody(resp.Body)
 		resp.Body = io.NopCloser(br)
-		s := getScratch()
-		defer s.release()
-		p, err := readMessage(resp, s)
+		p, fields, err := readMessage(resp)
 		if err != nil {
 			return nil, err
 		}
-		if _, err := c.checkResponse(p, s, key, st); err != nil {
+		if _, err := c.checkAnswer(ep, p, fields, s, st); err != nil {
 			return p, err
 		}
 		return p, fmt.Errorf("%w: expected a file, got a SUCCESS message", ErrMalformedXML)
@@ -315,20 +389,21 @@ func (c *Client) open(ctx context.Context, ep endpoint, req Params) (io.ReadClos
 // exchange runs the attempts of one call: sign, send, hand the answer to
 // handle, and, for an idempotent endpoint under a retry policy, again
 // after a transient failure, with a fresh nonce and sign and, after a
-// network failure, on the other domain.
-func (c *Client) exchange(ctx context.Context, ep endpoint, req []field, handle func(resp *http.Response, key string, st SignType) (Params, error)) error {
+// network failure, on the backup domain.
+func (c *Client) exchange(ctx context.Context, ep endpoint, req []wire.Field, handle func(*http.Response, *signer, SignType) (Params, error)) error {
+	if err := c.ready(); err != nil {
+		return err
+	}
 	hc := c.httpClient
 	if ep.cert {
 		if c.certHTTP == nil {
 			return ErrNoCertificate
 		}
 		hc = c.certHTTP
-	} else if hc == nil {
-		hc = defaultHTTPClient()
 	}
 	attempts := 1
-	if ep.retry {
-		attempts = c.retry.MaxAttempts
+	if ep.idempotent {
+		attempts = max(c.retry.MaxAttempts, 1)
 	}
 	base := c.base
 	resigned := false
@@ -341,21 +416,20 @@ func (c *Client) exchange(ctx context.Context, ep endpoint, req []field, handle 
 		if err != nil {
 			return err
 		}
-		var start time.Time // for the log only: time.Now costs 50 ns here
-		if c.logger != nil {
-			start = time.Now()
-		}
+		start := time.Now()
 		var answer Params
-		resp, err := c.do(ctx, hc, endpointURL(base, c.pathPrefix()+ep.path), sr.body)
+		resp, err := c.post(ctx, hc, c.endpointURL(base, ep), sr.body)
 		if err == nil {
-			answer, err = handle(resp, sr.key, sr.signType)
+			answer, err = handle(resp, sr.signer, sr.signType)
 		}
-		c.logExchange(ctx, ep, n, start, req, sr.pipeline[:sr.added], answer, err)
+		c.logExchange(ctx, ep, n, start, sr.fields, answer, err)
 		if err == nil {
 			return nil
 		}
-		if c.sandbox != nil && !resigned && signatureRejected(err) {
-			// A sandbox key that stopped working: fetch a new one, once.
+		if c.sandbox != nil && !resigned && ep.idempotent && errors.Is(err, ErrSignRefused) {
+			// WeChat refused a sandbox key that stopped working: the
+			// request was not processed, so it is signed anew, once, with
+			// a fresh key.
 			c.sandbox.forget()
 			resigned = true
 			n--
@@ -378,98 +452,104 @@ func (c *Client) exchange(ctx context.Context, ep endpoint, req []field, handle 
 	}
 }
 
-// signatureRejected reports whether err says that one side did not
-// accept the other's signature.
-func signatureRejected(err error) bool {
-	var we *Error
-	if errors.As(err, &we) {
-		return we.ErrCode == "SIGNERROR" || strings.Contains(we.ReturnMsg, "签名") || strings.Contains(strings.ToLower(we.ReturnMsg), "sign")
+// endpointURL returns where ep is posted under base: its path, under the
+// sandbox prefix in sandbox mode, and on its own WeChat host if it has one
+// and base is WeChat's.
+func (c *Client) endpointURL(base *url.URL, ep endpoint) string {
+	if ep.host != "" && (base.String() == DefaultBaseURL || base.String() == BackupBaseURL) && c.sandbox == nil {
+		return ep.host + ep.path
 	}
-	return errors.Is(err, ErrInvalidSign)
+	return base.String() + c.pathPrefix() + ep.path
 }
-
-// pathPrefix is the sandbox's path prefix, or "".
-func (c *Client) pathPrefix() string {
-	if c.sandbox != nil {
-		return c.sandbox.prefix
-	}
-	return ""
-}
-
-// defaultHTTPClient is http.DefaultClient, looked up at each call so that
-// a transport installed later (httpmock.Activate, say) is honoured.
-func defaultHTTPClient() *http.Client { return http.DefaultClient }
-
-// pipelineFields is the most fields prepare adds to a request: appid,
-// mch_id, sub_mch_id, sub_appid, nonce_str and sign_type.
-const pipelineFields = 6
 
 // signedRequest is one attempt's request, ready to send.
 type signedRequest struct {
-	key      string   // the answer is verified with key and signType
+	signer   *signer  // the answer is verified with signer and signType
 	signType SignType // the request's, which WeChat answers in
+	fields   []wire.Field
 	body     []byte
-
-	// What prepare added to the caller's fields, for the log: an array,
-	// not a slice, so that it stays on the stack.
-	pipeline [pipelineFields]field
-	added    int
 }
 
-// prepare signs req with the pipeline's fields. req itself is left as it
-// is, so that a retry signs it afresh.
-func (c *Client) prepare(ctx context.Context, ep endpoint, req []field) (signedRequest, error) {
-	st := ep.signType
-	if st == "" {
-		st = c.signType
+// prepare adds the pipeline's fields to req, checks and signs them, and
+// encodes the request. req itself is left as it is, so that a retry signs
+// it afresh.
+func (c *Client) prepare(ctx context.Context, ep endpoint, req []wire.Field) (signedRequest, error) {
+	st := cmp.Or(ep.signType, c.signType)
+	if ep.noSignType {
+		st = SignTypeMD5
 	}
-	key := c.apiKey
+	s := c.signer
 	if c.sandbox != nil {
 		if st != SignTypeMD5 {
 			return signedRequest{}, fmt.Errorf("wxpay: %s needs %s, and the sandbox signs with MD5 only", ep.path, st)
 		}
 		var err error
-		if key, err = c.sandboxKey(ctx); err != nil {
+		if s, err = c.sandboxSigner(ctx); err != nil {
 			return signedRequest{}, err
 		}
 	}
-	sr := signedRequest{key: key, signType: st}
-	add := func(k, v string) {
-		sr.pipeline[sr.added] = field{k, v}
-		sr.added++
+	fields := make([]wire.Field, 0, len(req)+7)
+	fields = append(fields, req...)
+	add := func(name, value string) {
+		if name != "-" {
+			fields = append(fields, wire.Field{Name: name, Value: value})
+		}
 	}
-	add("appid", c.appID)
-	add("mch_id", c.mchID)
-	if c.subMchID != "" && fieldValue(req, "sub_mch_id") == "" {
+	add(ep.appID(), c.appID)
+	add(ep.mchID(), c.mchID)
+	if c.subMchID != "" && ep.sub != subNone && !hasField(req, "sub_mch_id") {
 		add("sub_mch_id", c.subMchID)
-		if c.subAppID != "" {
+		if c.subAppID != "" && ep.sub == subBoth {
 			add("sub_appid", c.subAppID)
 		}
 	}
 	add("nonce_str", c.nonce())
-	add("sign_type", string(st))
-	var err error
-	sr.body, err = appendSignedXML(nil, req, sr.pipeline[:sr.added], key, st)
-	return sr, err
+	if !ep.noSignType {
+		add("sign_type", string(st))
+	}
+	fields = slices.DeleteFunc(fields, func(f wire.Field) bool { return f.Value == "" || f.Name == "sign" })
+	for _, f := range fields {
+		if reason := wire.CheckField(f.Name, f.Value); reason != "" {
+			return signedRequest{}, &ValidationError{Field: f.Name, Reason: reason}
+		}
+	}
+	wire.Sort(fields)
+	for i := 1; i < len(fields); i++ {
+		if fields[i].Name == fields[i-1].Name { // a field of req the pipeline adds too: a bug of ours
+			return signedRequest{}, fmt.Errorf("wxpay: request field %s set twice", fields[i].Name)
+		}
+	}
+	sign := string(s.sign(nil, fields, st))
+	i, _ := slices.BinarySearchFunc(fields, "sign", func(f wire.Field, name string) int { return strings.Compare(f.Name, name) })
+	fields = slices.Insert(fields, i, wire.Field{Name: "sign", Value: sign})
+	return signedRequest{signer: s, signType: st, fields: fields, body: wire.AppendXML(nil, fields)}, nil
 }
 
-// do POSTs body to u; the caller closes the response body.
-//
-// It builds the request as http.NewRequestWithContext would, less the
-// parsing of a URL string and the canonicalizing of header names: half a
-// microsecond per call.
-func (c *Client) do(ctx context.Context, hc *http.Client, u *url.URL, body []byte) (*http.Response, error) {
-	values := []string{"text/xml; charset=utf-8", userAgent} // not shared: a RoundTripper may write to them
-	hreq := (&http.Request{
-		Method: http.MethodPost,
-		URL:    u,
-		Host:   u.Host,
-		Proto:  "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header:        http.Header{"Content-Type": values[0:1:1], "User-Agent": values[1:2:2]},
-		Body:          io.NopCloser(bytes.NewReader(body)),
-		GetBody:       func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil },
-		ContentLength: int64(len(body)),
-	}).WithContext(ctx)
+func hasField(fields []wire.Field, name string) bool {
+	return slices.ContainsFunc(fields, func(f wire.Field) bool { return f.Name == name && f.Value != "" })
+}
+
+// pathPrefix is the sandbox's path prefix, or "".
+func (c *Client) pathPrefix() string {
+	if c.sandbox != nil {
+		return string(c.sandbox.prefix)
+	}
+	return ""
+}
+
+const userAgent = "wxpay-go (+https://github.com/wxpay-go/wxpay)"
+
+// post POSTs body to u; the caller closes the response body.
+func (c *Client) post(ctx context.Context, hc *http.Client, u string, body []byte) (*http.Response, error) {
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("wxpay: %w", err)
+	}
+	hreq.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	hreq.Header.Set("User-Agent", userAgent)
+	if name := negativeTest(ctx); name != "" && c.sandbox != nil {
+		hreq.Header.Set("Wechatpay-Negative-Test", name)
+	}
 	resp, err := hc.Do(hreq)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -480,49 +560,34 @@ func (c *Client) do(ctx context.Context, hc *http.Client, u *url.URL, body []byt
 	return resp, nil
 }
 
-// post sends body and returns the decoded response message.
-func (c *Client) post(ctx context.Context, hc *http.Client, u *url.URL, body []byte) (Params, error) {
-	resp, err := c.do(ctx, hc, u, body)
-	if err != nil {
-		return nil, err
-	}
-	defer closeBody(resp.Body)
-	return readMessage(resp, nil)
-}
+var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// readMessage reads a bounded response body and decodes it, leaving its
-// fields in s, if s is not nil, for checkResponse.
-func readMessage(resp *http.Response, s *scratch) (Params, error) {
+// readMessage reads a bounded response body and decodes it. Any answer
+// but a 200 with a v2 message, a redirect among them, is an *HTTPError.
+func readMessage(resp *http.Response) (Params, []wire.Field, error) {
 	buf := bodyPool.Get().(*bytes.Buffer)
-	defer putBody(buf)
+	defer func() {
+		if buf.Cap() <= 64<<10 { // one huge answer should not pin its memory for good
+			bodyPool.Put(buf)
+		}
+	}()
 	buf.Reset()
 	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, MaxBodySize+1)); err != nil {
-		return nil, &transportError{fmt.Errorf("reading response: %w", err)}
+		return nil, nil, &transportError{fmt.Errorf("reading response: %w", err)}
 	}
 	data := buf.Bytes()
 	if resp.StatusCode != http.StatusOK || looksLikeHTML(data) {
-		return nil, httpError(resp, data)
+		return nil, nil, httpError(resp, data)
 	}
-	return parseXML(data, s)
+	return decode(data) // copies what it keeps, so buf can go back
 }
 
 func httpError(resp *http.Response, body []byte) *HTTPError {
 	return &HTTPError{
 		StatusCode:  resp.StatusCode,
 		ContentType: resp.Header.Get("Content-Type"),
+		Location:    resp.Header.Get("Location"),
 		Body:        bytes.Clone(body[:min(len(body), 512)]),
-	}
-}
-
-const userAgent = "wxpay-go (+https://github.com/wxpay-go/wxpay)"
-
-var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-// putBody returns buf to the pool unless a huge body made it grow: one
-// response of a megabyte should not pin a megabyte per P forever.
-func putBody(buf *bytes.Buffer) {
-	if buf.Cap() <= 64<<10 {
-		bodyPool.Put(buf)
 	}
 }
 
@@ -536,89 +601,4 @@ func closeBody(body io.ReadCloser) {
 func looksLikeHTML(data []byte) bool {
 	data = bytes.TrimLeft(data, " \t\r\n")
 	return len(data) >= 5 && (bytes.EqualFold(data[:5], []byte("<html")) || bytes.EqualFold(data[:5], []byte("<!doc")))
-}
-
-// checkResponse applies WeChat's order of checks to a response: envelope,
-// signature, merchant, then business result. Nothing but return_code and
-// return_msg is read before the signature is verified. s holds p's
-// fields, as readMessage left them.
-func (c *Client) checkResponse(p Params, s *scratch, key string, st SignType) (Params, error) {
-	switch p["return_code"] {
-	case "SUCCESS":
-	case "":
-		return nil, fmt.Errorf("%w: response has no return_code", ErrMalformedXML)
-	default:
-		// error_code: downloadbill's name for it.
-		return nil, &Error{ReturnCode: p["return_code"], ReturnMsg: p["return_msg"], ErrCode: p["error_code"]}
-	}
-	if err := s.verifySign(p, key, st); err != nil {
-		return nil, fmt.Errorf("response: %w", err)
-	}
-	if err := c.checkMerchant(p); err != nil {
-		return nil, err
-	}
-	if p["result_code"] == "FAIL" {
-		return nil, &Error{
-			ReturnCode: "SUCCESS", ReturnMsg: p["return_msg"], ResultCode: "FAIL",
-			ErrCode: p["err_code"], ErrCodeDes: p["err_code_des"], Raw: p,
-		}
-	}
-	return p, nil
-}
-
-// checkMerchant rejects a verified message addressed to another app,
-// merchant or sub-merchant; a field that is absent is not checked, as not
-// every message carries every one (the sandbox key answer has no appid,
-// and not every answer in service-provider mode echoes sub_mch_id).
-func (c *Client) checkMerchant(p Params) error {
-	if v, ok := p["appid"]; ok && v != c.appID {
-		return fmt.Errorf("%w: appid %q, expected %q", ErrMerchantMismatch, v, c.appID)
-	}
-	if v, ok := p["mch_id"]; ok && v != c.mchID {
-		return fmt.Errorf("%w: mch_id %q, expected %q", ErrMerchantMismatch, v, c.mchID)
-	}
-	if v, ok := p["sub_mch_id"]; ok && c.subMchID != "" && v != c.subMchID {
-		return fmt.Errorf("%w: sub_mch_id %q, expected %q", ErrMerchantMismatch, v, c.subMchID)
-	}
-	if v, ok := p["sub_appid"]; ok && c.subAppID != "" && v != c.subAppID {
-		return fmt.Errorf("%w: sub_appid %q, expected %q", ErrMerchantMismatch, v, c.subAppID)
-	}
-	return nil
-}
-
-// checkText refuses a request field that cannot be written as XML, naming
-// it: a value with bytes XML cannot carry would be lost or changed on the
-// way and then fail WeChat's signature check with no clue why.
-func checkText(k, v string) error {
-	if name, _ := scanName(k, 0); name != k || k == "" {
-		return &ValidationError{Field: k, Reason: "is not a valid field name"}
-	}
-	for i := 0; i < len(v); i++ {
-		if i+32 <= len(v) && printableASCII32(v[i:i+32], true) {
-			i += 31
-			continue
-		}
-		if i+8 <= len(v) && printableASCII8(v[i:i+8], true) {
-			i += 7
-			continue
-		}
-		if c := v[i]; c >= utf8.RuneSelf || c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
-			return checkRunes(k, v[i:])
-		}
-	}
-	return nil
-}
-
-// checkRunes is checkText's slow path for a value from its first
-// non-ASCII or control byte on.
-func checkRunes(k, v string) error {
-	if !utf8.ValidString(v) {
-		return &ValidationError{Field: k, Reason: "is not valid UTF-8"}
-	}
-	for _, r := range v {
-		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0xFFFE || r == 0xFFFF {
-			return &ValidationError{Field: k, Reason: fmt.Sprintf("contains the character %U, which XML cannot carry", r)}
-		}
-	}
-	return nil
 }

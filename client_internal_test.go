@@ -16,7 +16,7 @@ func TestEndpointURL(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := endpointURL(base, "/pay/unifiedorder").String(); got != tt.want {
+		if got := (&Client{}).endpointURL(base, endpoint{path: "/pay/unifiedorder"}); got != tt.want {
 			t.Errorf("endpointURL(%s) = %s, want %s", tt.base, got, tt.want)
 		}
 		if base.String() != strings.TrimSuffix(tt.base, ":") {

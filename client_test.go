@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -475,8 +476,7 @@ func TestNewClientRejects(t *testing.T) {
 }
 
 // TestRequestOnTheWire checks what the pipeline puts on the wire beside
-// the XML: the URL under a base URL with a path, the headers, and a body
-// that a redirect can send again.
+// the XML: the URL under a base URL with a path, and the headers.
 func TestRequestOnTheWire(t *testing.T) {
 	var got struct {
 		path, contentType, userAgent string
@@ -484,15 +484,14 @@ func TestRequestOnTheWire(t *testing.T) {
 		bodyLen                      int
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/old/", http.RedirectHandler("/new/pay/closeorder", http.StatusTemporaryRedirect))
-	mux.HandleFunc("/new/", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("/base/", func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			t.Error(err)
 		}
 		req, err := wxpay.ParseXML(body)
 		if err != nil {
-			t.Errorf("request after the redirect: %v\n%s", err, body)
+			t.Errorf("request: %v\n%s", err, body)
 		}
 		got.path, got.contentType, got.userAgent = r.URL.Path, r.Header.Get("Content-Type"), r.Header.Get("User-Agent")
 		got.contentLength, got.bodyLen = r.ContentLength, len(body)
@@ -501,38 +500,71 @@ func TestRequestOnTheWire(t *testing.T) {
 	})
 	srv := httptest.NewTLSServer(mux)
 	defer srv.Close()
-	c, err := wxpay.NewClient(docAppID, docMchID, docAPIKey, wxpay.WithHTTPClient(srv.Client()), wxpay.WithBaseURL(srv.URL+"/old"))
+	c, err := wxpay.NewClient(docAppID, docMchID, docAPIKey, wxpay.WithHTTPClient(srv.Client()), wxpay.WithBaseURL(srv.URL+"/base"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.CloseOrder(context.Background(), "20150806125346"); err != nil {
+	if _, err := c.CloseOrder(context.Background(), &wxpay.CloseOrderRequest{OutTradeNo: "20150806125346"}); err != nil {
 		t.Fatal(err)
 	}
-	if got.path != "/new/pay/closeorder" || got.contentType != "text/xml; charset=utf-8" ||
+	if got.path != "/base/pay/closeorder" || got.contentType != "text/xml; charset=utf-8" ||
 		!strings.HasPrefix(got.userAgent, "wxpay-go") || got.contentLength != int64(got.bodyLen) || got.bodyLen == 0 {
-		t.Errorf("request after the redirect: %+v", got)
+		t.Errorf("request: %+v", got)
+	}
+}
+
+// TestRedirectRefused: WeChat never redirects, so a redirect is an
+// *HTTPError and nothing signed, and no certificate, reaches its target,
+// whatever the user's http.Client would do.
+func TestRedirectRefused(t *testing.T) {
+	for _, status := range []int{http.StatusMovedPermanently, http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
+		var followed atomic.Int32
+		mux := http.NewServeMux()
+		mux.Handle("/old/", http.RedirectHandler("/new/pay/closeorder", status))
+		mux.HandleFunc("/new/", func(http.ResponseWriter, *http.Request) { followed.Add(1) })
+		srv := httptest.NewTLSServer(mux)
+		hc := srv.Client()
+		hc.CheckRedirect = func(*http.Request, []*http.Request) error { return nil } // the user's client follows
+		c, err := wxpay.NewClient(docAppID, docMchID, docAPIKey, wxpay.WithHTTPClient(hc), wxpay.WithBaseURL(srv.URL+"/old"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.CloseOrder(context.Background(), &wxpay.CloseOrderRequest{OutTradeNo: "20150806125346"})
+		var he *wxpay.HTTPError
+		if !errors.As(err, &he) || he.StatusCode != status || he.Location != "/new/pay/closeorder" {
+			t.Errorf("%d: err = %v, want an *HTTPError with the status and Location", status, err)
+		}
+		if n := followed.Load(); n != 0 {
+			t.Errorf("%d: the redirect was followed %d times", status, n)
+		}
+		srv.Close()
 	}
 }
 
 func TestNonceStr(t *testing.T) {
-	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	const alphabet = "0123456789abcdef"
 	counts := map[rune]int{}
 	const n = 4000
+	seen := map[string]bool{}
 	for range n {
 		s := wxpay.NonceStr()
 		if len(s) != 32 || strings.Trim(s, alphabet) != "" {
-			t.Fatalf("NonceStr = %q, want 32 characters of [0-9A-Za-z]", s)
+			t.Fatalf("NonceStr = %q, want 32 hex digits", s)
 		}
+		if seen[s] {
+			t.Fatalf("NonceStr repeated %q", s)
+		}
+		seen[s] = true
 		for _, r := range s {
 			counts[r]++
 		}
 	}
-	// Each character is expected n*32/62 ≈ 2065 times, with a standard
-	// deviation of about 45: a bias such as taking bytes modulo 62 would
-	// show, chance alone would not (±7 standard deviations).
+	// Each digit is expected n*32/16 = 8000 times, with a standard
+	// deviation of about 87: a bias would show, chance alone would not
+	// (±7 standard deviations).
 	for _, r := range alphabet {
-		if c := counts[r]; c < 1750 || c > 2380 {
-			t.Errorf("%q drawn %d times in %d nonces, want about 2065", r, c, n)
+		if c := counts[r]; c < 7390 || c > 8610 {
+			t.Errorf("%q drawn %d times in %d nonces, want about 8000", r, c, n)
 		}
 	}
 }

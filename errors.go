@@ -12,10 +12,10 @@ import (
 // result_code failure is only reported after the response's signature was
 // verified. Use errors.As to get at it.
 type Error struct {
-	ReturnCode string // "SUCCESS" or "FAIL"
-	ReturnMsg  string
-	ResultCode string // "FAIL" for business failures, "" when ReturnCode is "FAIL"
-	ErrCode    string // e.g. "ORDERPAID", "SYSTEMERROR"
+	ReturnCode string     // "SUCCESS" or "FAIL"
+	ReturnMsg  string     // why the request was not accepted, when ReturnCode is "FAIL"
+	ResultCode ResultCode // ResultFail for business failures, "" when ReturnCode is "FAIL"
+	ErrCode    string     // e.g. ErrCodeOrderPaid, ErrCodeSystemError
 	ErrCodeDes string
 
 	// Raw is the verified response of a result_code failure, for fields
@@ -24,39 +24,106 @@ type Error struct {
 	Raw Params
 }
 
-// Error says which layer failed and WeChat's code and text.
-func (e *Error) Error() string {
-	if e.ReturnCode != "SUCCESS" {
-		return fmt.Sprintf("wxpay: return_code %s: %s", e.ReturnCode, e.ReturnMsg)
-	}
-	if e.ErrCodeDes != "" {
-		return fmt.Sprintf("wxpay: %s: %s", e.ErrCode, e.ErrCodeDes)
-	}
-	return "wxpay: result_code FAIL: " + e.ErrCode
+// ResultCode is the business layer's verdict, result_code.
+type ResultCode string
+
+// The values of result_code.
+const (
+	ResultSuccess ResultCode = "SUCCESS"
+	ResultFail    ResultCode = "FAIL"
+)
+
+// The err_code values the package itself acts on, for comparing with
+// Error.ErrCode.
+const (
+	ErrCodeSystemError      = "SYSTEMERROR"       // WeChat's fault: resend the same request
+	ErrCodeNeedRetry        = "BIZERR_NEED_RETRY" // refund: resend the same request
+	ErrCodeFrequencyLimited = "FREQUENCY_LIMITED" // rate limited: resend later
+	ErrCodeFreqLimit        = "FREQ_LIMIT"        // the same, as some endpoints spell it
+	ErrCodeUserPaying       = "USERPAYING"        // payment code: the payer is entering the password; query
+	ErrCodeBankError        = "BANKERROR"         // payment code: the bank's outcome is unknown; query
+	ErrCodeOrderPaid        = "ORDERPAID"         // the order is paid: treat as paid
+	ErrCodeOrderClosed      = "ORDERCLOSED"       // the order is closed
+	ErrCodeOrderNotExist    = "ORDERNOTEXIST"     // WeChat does not know the order
+	ErrCodeSignError        = "SIGNERROR"         // WeChat could not verify the request's sign
+	ErrCodeProcessing       = "PROCESSING"        // a payout or red packet is being processed; query
+	ErrCodeNotEnough        = "NOTENOUGH"         // the balance does not cover it
+)
+
+// ErrSignRefused matches (with errors.Is) an *Error in which WeChat says
+// it could not verify our request's sign (签名错误): the API key, the sign
+// type or, in sandbox mode, the sandbox key is not the one WeChat has.
+var ErrSignRefused = errors.New("wxpay: WeChat refused the request's sign")
+
+func newReturnError(code, msg, errCode string) *Error {
+	return &Error{ReturnCode: code, ReturnMsg: msg, ErrCode: errCode}
 }
 
-// Retryable reports whether WeChat documents e's code as transient: the
-// same request (same out_trade_no or out_refund_no, same parameters) may
-// succeed later, or, for USERPAYING and BANKERROR, the outcome is still
-// open and must be followed with a query. Codes such as ORDERPAID,
+// Error says which layer failed and WeChat's code and text.
+func (e *Error) Error() string {
+	var s string
+	switch {
+	case e.ReturnCode != "SUCCESS":
+		s = fmt.Sprintf("wxpay: return_code %s: %s", e.ReturnCode, e.ReturnMsg)
+	case e.ErrCodeDes != "":
+		s = fmt.Sprintf("wxpay: %s: %s", e.ErrCode, e.ErrCodeDes)
+	default:
+		s = "wxpay: result_code FAIL: " + e.ErrCode
+	}
+	if e.signRefused() {
+		s += " (WeChat could not verify the sign: check that the API key is the merchant platform's 32-character v2 key," +
+			" that the sign type is one the endpoint takes, and in sandbox mode that the sandbox key is current;" +
+			" `wxpay verify` shows how a message is signed)"
+	}
+	return s
+}
+
+// Is reports whether target is ErrSignRefused and e is WeChat's refusal
+// of the request's sign.
+func (e *Error) Is(target error) bool { return target == ErrSignRefused && e.signRefused() }
+
+func (e *Error) signRefused() bool {
+	if e.ErrCode == ErrCodeSignError {
+		return true
+	}
+	msg := strings.ToLower(e.ReturnMsg)
+	return e.ReturnCode != "SUCCESS" && (strings.Contains(msg, "签名") || strings.Contains(msg, "sign"))
+}
+
+// Retryable reports whether WeChat documents e's code as transient:
+// either Resend or OutcomeUnknown reports true. Codes such as ORDERPAID,
 // ORDERCLOSED, OUT_TRADE_NO_USED, NOTENOUGH or SIGNERROR are final, and so
 // is every return_code FAIL: the request itself was wrong.
-func (e *Error) Retryable() bool {
+func (e *Error) Retryable() bool { return e.Resend() || e.OutcomeUnknown() }
+
+// Resend reports whether WeChat asks for the very same request again
+// (same out_trade_no or out_refund_no, same parameters), now or after a
+// pause: SYSTEMERROR, BIZERR_NEED_RETRY, FREQUENCY_LIMITED. WithRetry
+// resends these for the calls that are safe to repeat.
+func (e *Error) Resend() bool {
 	if e.ReturnCode != "SUCCESS" {
 		return false
 	}
 	switch e.ErrCode {
-	case "SYSTEMERROR", "BANKERROR", "USERPAYING", "BIZERR_NEED_RETRY", "FREQUENCY_LIMITED", "FREQ_LIMIT":
+	case ErrCodeSystemError, ErrCodeNeedRetry, ErrCodeFrequencyLimited, ErrCodeFreqLimit:
 		return true
 	}
 	return false
 }
 
-// resendable reports whether the pipeline may resend the very request
-// that failed with e: unlike USERPAYING and BANKERROR, which call for a
-// query, these codes ask for the same call again.
-func (e *Error) resendable() bool {
-	return e.Retryable() && e.ErrCode != "USERPAYING" && e.ErrCode != "BANKERROR"
+// OutcomeUnknown reports whether the operation may or may not have
+// happened, so that it must be followed with a query before anything is
+// sent again: USERPAYING and BANKERROR (payment codes), PROCESSING
+// (payouts, red packets).
+func (e *Error) OutcomeUnknown() bool {
+	if e.ReturnCode != "SUCCESS" {
+		return false
+	}
+	switch e.ErrCode {
+	case ErrCodeUserPaying, ErrCodeBankError, ErrCodeProcessing:
+		return true
+	}
+	return false
 }
 
 // ValidationError reports a request the client refused to send because a
@@ -76,6 +143,7 @@ func (e *ValidationError) Error() string {
 type HTTPError struct {
 	StatusCode  int
 	ContentType string
+	Location    string // the target of a redirect, which is never followed
 	Body        []byte // the start of the body, for logs
 }
 
@@ -115,3 +183,10 @@ var (
 	// not decrypt with the client's API key.
 	ErrDecrypt = errors.New("wxpay: req_info does not decrypt")
 )
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

@@ -2,6 +2,7 @@ package wxpay
 
 import (
 	"bytes"
+	"context"
 	"crypto/aes"
 	"crypto/md5"
 	"encoding/base64"
@@ -9,10 +10,12 @@ import (
 	"errors"
 	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/wxpay-go/wxpay/internal/wire"
 )
 
 // fuzzClient is the merchant the notify fuzz targets parse for.
@@ -204,11 +207,9 @@ func FuzzResponse(f *testing.F) {
 			status = 200
 		}
 		resp := &http.Response{StatusCode: status, Header: http.Header{}, Body: ioNopCloser(body)}
-		s := getScratch()
-		defer s.release()
-		p, err := readMessage(resp, s)
+		p, sorted, err := readMessage(resp)
 		if err == nil {
-			p, err = c.checkResponse(p, s, docKey, SignTypeMD5)
+			p, err = c.checkAnswer(endpoint{path: "/pay/orderquery"}, p, sorted, c.signer, SignTypeMD5)
 		}
 		if err != nil {
 			return
@@ -227,8 +228,8 @@ func ioNopCloser(b []byte) nopCloser { return nopCloser{strings.NewReader(string
 
 // FuzzSignedRequest: the request pipeline's encoder either refuses a
 // field XML cannot carry, naming it, or writes a document that parses
-// back to exactly the non-empty fields of the map and the pipeline's, with
-// a sign that verifies; the map is never modified.
+// back to exactly the non-empty fields of the request and the pipeline's,
+// with a sign that verifies; the request is never modified.
 func FuzzSignedRequest(f *testing.F) {
 	f.Add("body\x00腾讯充值中心-QQ会员充值\x00total_fee\x00888\x00attach\x00", "5K8264ILTKCH16CQ2502SI8ZNMTM67VS", false)
 	f.Add("detail\x00a]]>b\r\nc\x00sign\x00stale\x00a\x00\x00zz\x00<&>", "n", true)
@@ -243,48 +244,48 @@ func FuzzSignedRequest(f *testing.F) {
 		if hmacType {
 			st = SignTypeHMACSHA256
 		}
-		extra := []field{{"appid", testAppID}, {"mch_id", testMchID}, {"nonce_str", nonce}, {"sign_type", string(st)}}
+		c := plainClient(t, WithNonceFunc(func() string { return nonce }), WithSignType(st))
+		extra := Params{"appid": testAppID, "mch_id": testMchID, "nonce_str": nonce, "sign_type": string(st)}
 		want := Params{}
 		for k, v := range p {
 			if v != "" && k != "sign" {
 				want[k] = v
 			}
 		}
-		dup := false
-		for _, e := range extra {
-			_, dup = want[e.k]
-			if dup || e.v == "" {
+		for k, v := range extra {
+			if _, dup := want[k]; dup || v == "" {
 				return // not a request the pipeline makes
 			}
-			want[e.k] = e.v
+			want[k] = v
 		}
-		before := maps.Clone(p)
-		body, err := appendSignedXML(nil, fieldsOf(p), extra, docKey, st)
-		if diff := cmp.Diff(before, p); diff != "" {
-			t.Fatalf("the map changed (-before +after):\n%s", diff)
+		req := sortedFields(p)
+		before := slices.Clone(req)
+		sr, err := c.prepare(context.Background(), endpoint{path: "/p"}, req)
+		if diff := cmp.Diff(before, req); diff != "" {
+			t.Fatalf("the request changed (-before +after):\n%s", diff)
 		}
-		var bad error
+		bad := ""
 		for k, v := range want {
-			if bad = checkText(k, v); bad != nil {
+			if bad = wire.CheckField(k, v); bad != "" {
 				break
 			}
 		}
 		if err != nil {
 			var ve *ValidationError
-			if bad == nil || !errors.As(err, &ve) {
-				t.Fatalf("appendSignedXML: %v, though every field can be written", err)
+			if bad == "" || !errors.As(err, &ve) {
+				t.Fatalf("prepare: %v, though every field can be written", err)
 			}
 			return
 		}
-		if bad != nil {
-			t.Fatalf("appendSignedXML wrote a field checkText refuses (%v):\n%q", bad, body)
+		if bad != "" {
+			t.Fatalf("prepare wrote a field CheckField refuses (%s):\n%q", bad, sr.body)
 		}
-		got, err := ParseXML(body)
+		got, err := ParseXML(sr.body)
 		if err != nil {
-			t.Fatalf("the request does not parse: %v\n%q", err, body)
+			t.Fatalf("the request does not parse: %v\n%q", err, sr.body)
 		}
 		if err := VerifySign(got, docKey); err != nil {
-			t.Fatalf("the request's sign: %v\n%q", err, body)
+			t.Fatalf("the request's sign: %v\n%q", err, sr.body)
 		}
 		delete(got, "sign")
 		if diff := cmp.Diff(want, got); diff != "" {

@@ -36,16 +36,13 @@ func (c *Client) JSAPIPayParams(prepayID string) (*JSAPIPayParams, error) {
 		Package:   "prepay_id=" + prepayID,
 		SignType:  c.signType,
 	}
-	out.PaySign, err = Sign(Params{
+	out.PaySign = c.signParams(Params{
 		"appId":     out.AppID,
 		"timeStamp": out.TimeStamp,
 		"nonceStr":  out.NonceStr,
 		"package":   out.Package,
 		"signType":  string(out.SignType),
-	}, c.signKey(), c.signType)
-	if err != nil {
-		return nil, err
-	}
+	}, c.signType)
 	return out, nil
 }
 
@@ -83,17 +80,14 @@ func (c *Client) APPPayParams(prepayID string) (*APPPayParams, error) {
 	if c.subMchID != "" {
 		out.PartnerID = c.subMchID
 	}
-	out.Sign, err = Sign(Params{
+	out.Sign = c.signParams(Params{
 		"appid":     out.AppID,
 		"partnerid": out.PartnerID,
 		"prepayid":  out.PrepayID,
 		"package":   out.Package,
 		"noncestr":  out.NonceStr,
 		"timestamp": out.TimeStamp,
-	}, c.signKey(), c.signType)
-	if err != nil {
-		return nil, err
-	}
+	}, c.signType)
 	return out, nil
 }
 
@@ -110,6 +104,9 @@ func (c *Client) payAppID() string {
 // seconds, not milliseconds) and nonce of a new set of client pay
 // parameters.
 func (c *Client) payParamsStamp(prepayID string) (timeStamp, nonce string, err error) {
+	if err := c.ready(); err != nil {
+		return "", "", err
+	}
 	if prepayID == "" {
 		return "", "", &ValidationError{Field: "prepay_id", Reason: "is required"}
 	}
@@ -127,4 +124,10 @@ func (c *Client) payParamsStamp(prepayID string) (timeStamp, nonce string, err e
 		return "", "", &ValidationError{Field: "prepay_id", Reason: `is the whole package: pass the id without "prepay_id="`}
 	}
 	return strconv.FormatInt(c.now().Unix(), 10), c.nonce(), nil
+}
+
+// signParams signs client-side parameters with the key the client signs
+// with now (the sandbox key in sandbox mode, once fetched).
+func (c *Client) signParams(p Params, t SignType) string {
+	return string(c.currentSigner().sign(nil, sortedFields(p), t))
 }

@@ -19,7 +19,7 @@ func payParamsClient(t *testing.T, st wxpay.SignType, unix int64) *wxpay.Client 
 	c, err := wxpay.NewClient(docAppID, docMchID, docAPIKey,
 		wxpay.WithSignType(st),
 		// Nanoseconds and a zone other than UTC must not leak into timeStamp.
-		wxpay.WithClock(func() time.Time { return time.Unix(unix, 999_999_999).In(wxpay.Beijing) }),
+		wxpay.WithClock(func() time.Time { return time.Unix(unix, 999_999_999).In(wxpay.Beijing()) }),
 		wxpay.WithNonceFunc(func() string { return "5K8264ILTKCH16CQ2502SI8ZNMTM67VS" }),
 	)
 	if err != nil {
@@ -246,7 +246,7 @@ func ExampleClient_APPPayParams() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	// prepayID comes from UnifiedOrder with TradeTypeApp.
+	// prepayID comes from UnifiedOrder with TradeTypeAPP.
 	params, err := client.APPPayParams("wx201410272009395522657a690389285100")
 	if err != nil {
 		log.Fatal(err)

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/wxpay-go/wxpay/internal/wire"
 )
 
 // TestNotifyLoad sends thousands of payment notifies, valid, duplicated,
@@ -177,7 +179,7 @@ func TestClientConcurrent(t *testing.T) {
 			defer wg.Done()
 			for i := range each {
 				no := fmt.Sprintf("C%03d%03d", g, i)
-				p, err := c.call(context.Background(), queryEP, Params{"out_trade_no": no})
+				p, err := c.call(context.Background(), queryEP, []wire.Field{{Name: "out_trade_no", Value: no}})
 				if err != nil || p["out_trade_no"] != no {
 					t.Errorf("call %s: %v, %v", no, p, err)
 					return

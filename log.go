@@ -4,13 +4,15 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/wxpay-go/wxpay/internal/wire"
 )
 
 // WithLogger makes the client log each attempt of each call to l: at
 // Debug the request and response fields, at Warn failed attempts. Signs
 // are redacted and the API key is never part of a message, so logs can be
 // shipped without leaking what would let a reader forge a message.
-func WithLogger(l *slog.Logger) Option { return func(c *Client) { c.logger = l } }
+func WithLogger(l *slog.Logger) Option { return func(c *config) error { c.logger = l; return nil } }
 
 // redacted renders a message for logs with its sign hidden.
 type redacted Params
@@ -37,9 +39,9 @@ func isSecretField(name string) bool {
 	return false
 }
 
-// logExchange logs one attempt: the request is req with the pipeline's
-// fields and sign, answer the response message, if any.
-func (c *Client) logExchange(ctx context.Context, ep endpoint, attempt int, start time.Time, req, pipeline []field, answer Params, err error) {
+// logExchange logs one attempt: sent is the request as signed, answer
+// the response message, if any.
+func (c *Client) logExchange(ctx context.Context, ep endpoint, attempt int, start time.Time, sent []wire.Field, answer Params, err error) {
 	if c.logger == nil {
 		return
 	}
@@ -53,14 +55,11 @@ func (c *Client) logExchange(ctx context.Context, ep endpoint, attempt int, star
 		return
 	}
 	if c.logger.Enabled(ctx, slog.LevelDebug) {
-		sent := make(Params, len(req)+len(pipeline)+1)
-		for _, f := range append(req[:len(req):len(req)], pipeline...) {
-			if f.v != "" { // as appendSignedXML, which sends no empty field
-				sent[f.k] = f.v
-			}
+		req := make(Params, len(sent))
+		for _, f := range sent {
+			req[f.Name] = f.Value
 		}
-		sent["sign"] = "" // redacted
 		c.logger.LogAttrs(ctx, slog.LevelDebug, "wxpay call", append(attrs,
-			slog.Any("request", redacted(sent)), slog.Any("response", redacted(answer)))...)
+			slog.Any("request", redacted(req)), slog.Any("response", redacted(answer)))...)
 	}
 }

@@ -2,10 +2,8 @@ package wxpay
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/netip"
 	"time"
 )
 
@@ -38,60 +36,28 @@ type MicroPayRequest struct {
 	SceneInfo string // JSON store information: {"store_info":{"id":…,"name":…,…}}
 }
 
-func (r *MicroPayRequest) params() (Params, error) {
-	if r == nil {
-		return nil, &ValidationError{Field: "request", Reason: "is nil"}
-	}
-	fields := [...]textField{
-		{"device_info", r.DeviceInfo, 32}, {"body", r.Body, 128},
-		{"detail", r.Detail, 8192}, {"attach", r.Attach, 128},
-		{"out_trade_no", r.OutTradeNo, 32}, {"fee_type", r.FeeType, 16},
-		{"spbill_create_ip", r.SpbillCreateIP, 64}, {"goods_tag", r.GoodsTag, 32},
-		{"limit_pay", r.LimitPay, 32}, {"time_start", formatTime(r.TimeStart), 14},
-		{"time_expire", formatTime(r.TimeExpire), 14}, {"receipt", r.Receipt, 8},
-		{"profit_sharing", r.ProfitSharing, 16}, {"auth_code", r.AuthCode, 128},
-		{"scene_info", r.SceneInfo, 256},
-	}
-	p := newParams(fields[:], 1) // and total_fee
-	if err := setText(p, fields[:]...); err != nil {
-		return nil, err
-	}
-	if err := required(p, "body", "out_trade_no", "spbill_create_ip", "auth_code"); err != nil {
-		return nil, err
-	}
-	if r.TotalFee <= 0 {
-		return nil, &ValidationError{Field: "total_fee", Reason: "must be a positive number of fen"}
-	}
-	p["total_fee"] = formatFen(r.TotalFee)
-	if err := checkOutNo("out_trade_no", r.OutTradeNo, 6, 32); err != nil {
-		return nil, err
-	}
-	if err := checkIP("spbill_create_ip", r.SpbillCreateIP); err != nil {
-		return nil, err
-	}
-	if err := checkJSON(textField{"detail", r.Detail, 0}, textField{"scene_info", r.SceneInfo, 0}); err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
-// checkIP checks that v, the value of field, is an IPv4 or IPv6 address
-// without a zone.
-func checkIP(field, v string) error {
-	if a, err := netip.ParseAddr(v); err != nil || a.Zone() != "" {
-		return &ValidationError{Field: field, Reason: "is not an IPv4 or IPv6 address"}
-	}
-	return nil
-}
-
-// checkJSON checks that the fields that are set hold valid JSON.
-func checkJSON(fields ...textField) error {
-	for _, f := range fields {
-		if f.value != "" && !json.Valid([]byte(f.value)) {
-			return &ValidationError{Field: f.name, Reason: "is not valid JSON"}
-		}
-	}
-	return nil
+func (r *MicroPayRequest) build(b *request) {
+	b.text("device_info", r.DeviceInfo, 32)
+	b.need("body", r.Body, 128)
+	b.text("detail", r.Detail, 8192)
+	b.text("attach", r.Attach, 128)
+	b.need("out_trade_no", r.OutTradeNo, 32)
+	b.outNo("out_trade_no", r.OutTradeNo, 6, 32)
+	b.fen("total_fee", r.TotalFee)
+	b.text("fee_type", r.FeeType, 16)
+	b.need("spbill_create_ip", r.SpbillCreateIP, 64)
+	b.ip("spbill_create_ip", r.SpbillCreateIP)
+	b.text("goods_tag", r.GoodsTag, 32)
+	b.text("limit_pay", r.LimitPay, 32)
+	b.time("time_start", r.TimeStart)
+	b.time("time_expire", r.TimeExpire)
+	b.text("receipt", r.Receipt, 8)
+	b.text("profit_sharing", r.ProfitSharing, 16)
+	b.oneOfValues("profit_sharing", r.ProfitSharing, "Y", "N")
+	b.need("auth_code", r.AuthCode, 128)
+	b.text("scene_info", r.SceneInfo, 256)
+	b.json("detail", r.Detail)
+	b.json("scene_info", r.SceneInfo)
 }
 
 // MicroPayResponse is a completed payment-code payment. Its fields are
@@ -127,20 +93,12 @@ func newMicroPayResponse(p Params) (*MicroPayResponse, error) {
 // succeed, by Reverse, which PayByCode does. MicroPay is never resent by
 // the client, whatever the retry policy.
 func (c *Client) MicroPay(ctx context.Context, r *MicroPayRequest) (*MicroPayResponse, error) {
-	req, err := r.params()
-	if err != nil {
-		return nil, err
-	}
-	return c.microPay(ctx, req)
+	return send(ctx, c, endpointMicroPay, r, newMicroPayResponse)
 }
 
-func (c *Client) microPay(ctx context.Context, req Params) (*MicroPayResponse, error) {
-	p, err := c.call(ctx, endpoint{path: "/pay/micropay"}, req)
-	if err != nil {
-		return nil, err
-	}
-	return newMicroPayResponse(p)
-}
+// endpointMicroPay is not idempotent: an uncertain outcome is settled by
+// querying, never by resending.
+var endpointMicroPay = endpoint{path: "/pay/micropay"}
 
 // ReverseRequest names the payment-code order to reverse, by WeChat's
 // TransactionID or the merchant's OutTradeNo; when both are set only
@@ -165,52 +123,53 @@ type ReverseResponse struct {
 // sooner than 15 seconds after MicroPay. When resp.Recall is true, call
 // it again. Reverse is idempotent, so the client's retry policy applies.
 func (c *Client) Reverse(ctx context.Context, r *ReverseRequest) (*ReverseResponse, error) {
-	if r == nil {
-		return nil, &ValidationError{Field: "request", Reason: "is nil"}
-	}
-	req, err := oneOf(orderIDs(r.TransactionID, r.OutTradeNo)...)
-	if err != nil {
-		return nil, err
-	}
-	p, err := c.call(ctx, endpoint{path: "/secapi/pay/reverse", cert: true, retry: true}, req)
-	if err != nil {
-		return nil, err
-	}
-	return &ReverseResponse{Recall: p["recall"] == "Y", Raw: p}, nil
+	return send(ctx, c, endpoint{path: "/secapi/pay/reverse", cert: true, idempotent: true}, r, func(p Params) (*ReverseResponse, error) {
+		return &ReverseResponse{Recall: p["recall"] == "Y", Raw: p}, nil
+	})
+}
+
+func (r *ReverseRequest) build(b *request) { b.oneOf(orderIDs(r.TransactionID, r.OutTradeNo)...) }
+
+// AuthCodeToOpenIDRequest names the payment code to look up.
+type AuthCodeToOpenIDRequest struct {
+	AuthCode string // the scanned payment code, at most 128 characters
+}
+
+func (r *AuthCodeToOpenIDRequest) build(b *request) { b.need("auth_code", r.AuthCode, 128) }
+
+// AuthCodeToOpenIDResponse is the payer a payment code belongs to.
+type AuthCodeToOpenIDResponse struct {
+	OpenID string // the payer under the client's appid
+	Raw    Params // the whole verified response
 }
 
 // AuthCodeToOpenID returns the openid, under the client's appid, of the
-// payer who shows the payment code authCode (POST /tools/authcodetoopenid),
-// for example to look up a membership before charging.
-func (c *Client) AuthCodeToOpenID(ctx context.Context, authCode string) (string, error) {
-	req, err := oneOf(textField{"auth_code", authCode, 128})
-	if err != nil {
-		return "", err
-	}
-	p, err := c.call(ctx, endpoint{path: "/tools/authcodetoopenid", retry: true}, req)
-	if err != nil {
-		return "", err
-	}
-	if err := present(p, "openid"); err != nil {
-		return "", err
-	}
-	return p["openid"], nil
+// payer who shows a payment code (POST /tools/authcodetoopenid), for
+// example to look up a membership before charging.
+func (c *Client) AuthCodeToOpenID(ctx context.Context, r *AuthCodeToOpenIDRequest) (*AuthCodeToOpenIDResponse, error) {
+	return send(ctx, c, endpoint{path: "/tools/authcodetoopenid", idempotent: true}, r, func(p Params) (*AuthCodeToOpenIDResponse, error) {
+		if err := present(p, "openid"); err != nil {
+			return nil, err
+		}
+		return &AuthCodeToOpenIDResponse{OpenID: p["openid"], Raw: p}, nil
+	})
 }
 
-// DefaultCodePayPoll is the order-query schedule PayByCode follows when
-// the payment is not settled at once: a query 5 seconds after MicroPay's
-// answer and every 5 seconds after, for 30 seconds, as WeChat advises for
-// payment codes; then the order is reversed.
-var DefaultCodePayPoll = []time.Duration{
-	5 * time.Second, 5 * time.Second, 5 * time.Second,
-	5 * time.Second, 5 * time.Second, 5 * time.Second,
+// DefaultCodePayPoll returns the order-query schedule PayByCode follows
+// when the payment is not settled at once: a query 5 seconds after
+// MicroPay's answer and every 5 seconds after, for 30 seconds, as WeChat
+// advises for payment codes; then the order is reversed. Each call
+// returns a new slice.
+func DefaultCodePayPoll() []time.Duration {
+	return []time.Duration{5 * time.Second, 5 * time.Second, 5 * time.Second, 5 * time.Second, 5 * time.Second, 5 * time.Second}
 }
 
-// DefaultCodePayReverseRetry is the wait before each repeated Reverse
-// while WeChat answers recall=Y or a transient error.
-var DefaultCodePayReverseRetry = []time.Duration{
-	time.Second, 2 * time.Second, 3 * time.Second, 5 * time.Second, 5 * time.Second,
-	5 * time.Second, 5 * time.Second, 5 * time.Second, 5 * time.Second,
+// DefaultCodePayReverseRetry returns the wait before each repeated
+// Reverse while WeChat answers recall=Y or a transient error. Each call
+// returns a new slice.
+func DefaultCodePayReverseRetry() []time.Duration {
+	return []time.Duration{time.Second, 2 * time.Second, 3 * time.Second, 5 * time.Second, 5 * time.Second,
+		5 * time.Second, 5 * time.Second, 5 * time.Second, 5 * time.Second}
 }
 
 // CodePayPolicy says how PayByCode waits for an open payment and how hard
@@ -311,26 +270,28 @@ var errRecall = errors.New("reverse still answers recall=Y")
 // client certificate) means nothing was sent. Every other error is a
 // *CodePayError.
 func (c *Client) PayByCode(ctx context.Context, r *MicroPayRequest, policy CodePayPolicy) (*MicroPayResponse, error) {
-	req, err := r.params()
-	if err != nil {
+	if _, err := build(r); err != nil {
+		return nil, err
+	}
+	if err := c.ready(); err != nil {
 		return nil, err
 	}
 	if c.certHTTP == nil {
 		return nil, ErrNoCertificate
 	}
-	resp, err := c.microPay(ctx, req)
+	resp, err := c.MicroPay(ctx, r)
 	if err == nil {
 		return resp, nil
 	}
 	fail := &CodePayError{OutTradeNo: r.OutTradeNo, Err: err}
 	waits := policy.Poll
 	if waits == nil {
-		waits = DefaultCodePayPoll
+		waits = DefaultCodePayPoll()
 	}
 	var we *Error
 	if errors.As(err, &we) {
 		switch {
-		case we.ErrCode == "ORDERPAID":
+		case we.ErrCode == ErrCodeOrderPaid:
 			// Paid by an earlier attempt with this OutTradeNo: look it up.
 			waits = append([]time.Duration{0}, waits...)
 		case !we.Retryable():
@@ -406,7 +367,7 @@ func (c *Client) reverseCodePay(ctx context.Context, outTradeNo string, policy *
 	defer cancel()
 	waits := policy.ReverseRetry
 	if waits == nil {
-		waits = DefaultCodePayReverseRetry
+		waits = DefaultCodePayReverseRetry()
 	}
 	for i := 0; ; i++ {
 		resp, err := c.Reverse(ctx, &ReverseRequest{OutTradeNo: outTradeNo})

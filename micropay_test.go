@@ -364,7 +364,7 @@ func TestMicroPayRequestParams(t *testing.T) {
 	r := microRequest()
 	r.TimeStart = time.Date(2024, 1, 1, 4, 0, 0, 0, time.UTC)
 	r.Receipt, r.LimitPay, r.GoodsTag, r.FeeType = "Y", "no_credit", "WX", "CNY"
-	p, err := r.params()
+	p, err := built(r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -399,14 +399,14 @@ func TestMicroPayRequestParams(t *testing.T) {
 	for _, tt := range tests {
 		r := microRequest()
 		tt.edit(r)
-		_, err := r.params()
+		_, err := built(r)
 		var ve *ValidationError
 		if !errors.As(err, &ve) || ve.Field != tt.field {
 			t.Errorf("%s: err = %v, want a *ValidationError for %s", tt.name, err, tt.field)
 		}
 	}
 	var nilReq *MicroPayRequest
-	if _, err := nilReq.params(); err == nil {
+	if _, err := built(nilReq); err == nil {
 		t.Error("nil request: no error")
 	}
 }
@@ -448,18 +448,18 @@ func TestMicroPayReverseAuthCode(t *testing.T) {
 		t.Error("Reverse without ids: no error")
 	}
 
-	openid, err := c.AuthCodeToOpenID(ctx, "134567890123456789")
-	if err != nil || openid != "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o" {
-		t.Errorf("AuthCodeToOpenID = %q, %v", openid, err)
+	ao, err := c.AuthCodeToOpenID(ctx, &AuthCodeToOpenIDRequest{AuthCode: "134567890123456789"})
+	if err != nil || ao.OpenID != "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o" {
+		t.Errorf("AuthCodeToOpenID = %+v, %v", ao, err)
 	}
-	if _, err := c.AuthCodeToOpenID(ctx, "134567890123456789"); !errors.As(err, &we) || we.ErrCode != "AUTHCODEERROR" {
+	if _, err := c.AuthCodeToOpenID(ctx, &AuthCodeToOpenIDRequest{AuthCode: "134567890123456789"}); !errors.As(err, &we) || we.ErrCode != "AUTHCODEERROR" {
 		t.Errorf("AuthCodeToOpenID refused: err = %v", err)
 	}
 	var fe *FieldError
-	if _, err := c.AuthCodeToOpenID(ctx, "134567890123456789"); !errors.As(err, &fe) || fe.Field != "openid" {
+	if _, err := c.AuthCodeToOpenID(ctx, &AuthCodeToOpenIDRequest{AuthCode: "134567890123456789"}); !errors.As(err, &fe) || fe.Field != "openid" {
 		t.Errorf("AuthCodeToOpenID without openid: err = %v", err)
 	}
-	if _, err := c.AuthCodeToOpenID(ctx, ""); err == nil {
+	if _, err := c.AuthCodeToOpenID(ctx, &AuthCodeToOpenIDRequest{AuthCode: ""}); err == nil {
 		t.Error("AuthCodeToOpenID(\"\"): no error")
 	}
 

@@ -1,7 +1,6 @@
 package wxpay
 
 import (
-	"bytes"
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
@@ -10,10 +9,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
-	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/wxpay-go/wxpay/internal/wire"
 )
 
 // PayNotify is a verified payment result notify (chapter 9_7): WeChat's
@@ -50,7 +51,7 @@ type PayNotify struct {
 	Attach        string
 	TimeEnd       time.Time // when the payment completed, Beijing time
 
-	ResultCode string // "SUCCESS" or "FAIL"
+	ResultCode ResultCode // ResultSuccess: paid; ResultFail: the payment failed (ErrCode, ErrCodeDes)
 	ErrCode    string
 	ErrCodeDes string
 
@@ -71,16 +72,14 @@ type PayNotify struct {
 // The notify is authentic, but may be a repeat: check TotalFee and your
 // order's state before acting on it.
 func (c *Client) ParsePayNotify(body []byte) (*PayNotify, error) {
-	s := getScratch()
-	defer s.release()
-	p, err := c.notifyEnvelope(body, s)
+	p, sorted, err := c.notifyEnvelope(body)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.verifySign(p, c.signKey(), ""); err != nil {
+	if err := c.currentSigner().verify(p, sorted, ""); err != nil {
 		return nil, fmt.Errorf("pay notify: %w", err)
 	}
-	if err := c.checkMerchant(p); err != nil {
+	if err := c.checkMerchant(p, "appid", "mch_id"); err != nil {
 		return nil, err
 	}
 	return newPayNotify(p)
@@ -123,7 +122,7 @@ func newPayNotify(p Params) (*PayNotify, error) {
 		OutTradeNo:         p["out_trade_no"],
 		Attach:             p["attach"],
 		TimeEnd:            r.time("time_end", timeLayoutCompact),
-		ResultCode:         p["result_code"],
+		ResultCode:         ResultCode(p["result_code"]),
 		ErrCode:            p["err_code"],
 		ErrCodeDes:         p["err_code_des"],
 		PromotionDetail:    p["promotion_detail"],
@@ -158,7 +157,7 @@ type RefundNotify struct {
 	SuccessTime  time.Time    // Beijing time; zero unless the refund succeeded
 
 	RefundRecvAccount   string // where the money went, e.g. a bank card or 支付用户零钱 (the change balance)
-	RefundAccount       string // REFUND_SOURCE_RECHARGE_FUNDS or REFUND_SOURCE_UNSETTLED_FUNDS
+	RefundAccount       RefundAccount
 	RefundRequestSource string // API or VENDOR_PLATFORM
 
 	Raw Params // the decrypted <root> message
@@ -173,16 +172,16 @@ type RefundNotify struct {
 // The notify may be a repeat: check the refund's state in your records
 // before acting on it.
 func (c *Client) ParseRefundNotify(body []byte) (*RefundNotify, error) {
-	outer, err := c.notifyEnvelope(body, nil)
+	outer, _, err := c.notifyEnvelope(body)
 	if err != nil {
 		return nil, err
 	}
 	// Unsigned, so appid and mch_id only steer: they are checked to fail
 	// early and clearly; decryption is what proves the notify genuine.
-	if err := c.checkMerchant(outer); err != nil {
+	if err := c.checkMerchant(outer, "appid", "mch_id"); err != nil {
 		return nil, err
 	}
-	p, err := openReqInfo(outer["req_info"], c.signKey())
+	p, err := c.currentSigner().openReqInfo(outer["req_info"])
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +209,7 @@ func (c *Client) ParseRefundNotify(body []byte) (*RefundNotify, error) {
 		RefundStatus:        RefundStatus(p["refund_status"]),
 		SuccessTime:         r.time("success_time", timeLayoutDash),
 		RefundRecvAccount:   recv,
-		RefundAccount:       p["refund_account"],
+		RefundAccount:       RefundAccount(p["refund_account"]),
 		RefundRequestSource: p["refund_request_source"],
 		Raw:                 p,
 	}
@@ -222,93 +221,68 @@ func (c *Client) ParseRefundNotify(body []byte) (*RefundNotify, error) {
 
 // notifyEnvelope decodes a notify body and checks what every notify has:
 // return_code SUCCESS (a FAIL notify carries neither sign nor data) and
-// the appid and mch_id that name the merchant. It leaves the fields in s
-// as parseXML does.
-func (c *Client) notifyEnvelope(body []byte, s *scratch) (Params, error) {
-	p, err := parseXML(body, s)
+// the appid and mch_id that name the merchant. It also returns the fields
+// in name order, for verification.
+func (c *Client) notifyEnvelope(body []byte) (Params, []wire.Field, error) {
+	if err := c.ready(); err != nil {
+		return nil, nil, err
+	}
+	p, sorted, err := decode(body)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	switch p["return_code"] {
 	case "SUCCESS":
 	case "":
-		return nil, fmt.Errorf("%w: notify has no return_code", ErrMalformedXML)
+		return nil, nil, fmt.Errorf("%w: notify has no return_code", ErrMalformedXML)
 	default:
-		return nil, &Error{ReturnCode: p["return_code"], ReturnMsg: p["return_msg"]}
+		return nil, nil, newReturnError(p["return_code"], p["return_msg"], "")
 	}
 	// checkMerchant lets absent fields pass; in a notify they are
 	// documented, and a message without them names no merchant at all.
 	if err := present(p, "appid", "mch_id"); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// Answers in service-provider mode do not all echo sub_mch_id, so
 	// checkMerchant lets it be absent; a notify always names it.
 	if c.subMchID != "" && p["sub_mch_id"] == "" {
-		return nil, fmt.Errorf("%w: notify names no sub_mch_id, expected %q", ErrMerchantMismatch, c.subMchID)
+		return nil, nil, fmt.Errorf("%w: notify names no sub_mch_id, expected %q", ErrMerchantMismatch, c.subMchID)
 	}
-	return p, nil
-}
-
-var errFieldMissing = errors.New("missing")
-
-// present returns a *FieldError for the first of the named fields that
-// a received message lacks or leaves empty.
-func present(p Params, fields ...string) error {
-	for _, f := range fields {
-		if p[f] == "" {
-			return &FieldError{Field: f, Err: errFieldMissing}
-		}
-	}
-	return nil
+	return p, sorted, nil
 }
 
 // openReqInfo decrypts a refund notify's req_info and decodes the <root>
 // message inside. Errors wrap ErrDecrypt.
-func openReqInfo(reqInfo, apiKey string) (Params, error) {
-	bp := plainPool.Get().(*[]byte)
-	plain, err := decryptReqInfo((*bp)[:0], reqInfo, apiKey)
-	var p Params
-	if err == nil {
-		// ParseXML copies what it keeps, so the buffer can be reused.
-		if p, err = ParseXML(plain); err != nil {
-			err = fmt.Errorf("%w: decrypted req_info: %w", ErrDecrypt, err)
-		}
+func (s *signer) openReqInfo(reqInfo string) (Params, error) {
+	plain, err := s.decryptReqInfo(reqInfo)
+	if err != nil {
+		return nil, err
 	}
-	if cap(plain) > cap(*bp) {
-		*bp = plain[:0] // grown for a large notify: keep the larger buffer
+	p, err := ParseXML(plain)
+	clear(plain) // a payer's refund: not left in memory longer than needed
+	if err != nil {
+		return nil, fmt.Errorf("%w: decrypted req_info: %w", ErrDecrypt, err)
 	}
-	// The plaintext is a payer's refund; wipe it before the buffer is reused.
-	clear((*bp)[:cap(*bp)])
-	if cap(*bp) <= 64<<10 {
-		plainPool.Put(bp)
-	}
-	return p, err
+	return p, nil
 }
 
-// plainPool holds buffers for req_info plaintexts, which ParseXML copies
-// from: a notify decrypts without allocating one.
-var plainPool = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
-
-// decryptReqInfo appends the plaintext of a refund notify's req_info to
-// dst and returns it: standard base64, AES-256-ECB under the 32 ASCII bytes
-// of the lower-case hex MD5 of apiKey, PKCS#7 padding. The ciphertext is
-// decoded into dst and decrypted in place. On error it returns what it
-// wrote to dst, for the caller to wipe; every error wraps ErrDecrypt.
-func decryptReqInfo(dst []byte, reqInfo, apiKey string) ([]byte, error) {
+// decryptReqInfo returns the plaintext of a refund notify's req_info:
+// standard base64, AES-256-ECB under the 32 ASCII bytes of the lower-case
+// hex MD5 of the key, PKCS#7 padding. Every error wraps ErrDecrypt.
+func (s *signer) decryptReqInfo(reqInfo string) ([]byte, error) {
 	if reqInfo == "" {
-		return dst, fmt.Errorf("%w: no req_info", ErrDecrypt)
+		return nil, fmt.Errorf("%w: no req_info", ErrDecrypt)
 	}
-	buf, err := base64.StdEncoding.AppendDecode(dst, []byte(reqInfo))
+	ct, err := base64.StdEncoding.DecodeString(reqInfo)
 	if err != nil {
-		return buf, fmt.Errorf("%w: req_info is not base64: %v", ErrDecrypt, err)
+		return nil, fmt.Errorf("%w: req_info is not base64: %v", ErrDecrypt, err)
 	}
-	ct := buf[len(dst):]
 	if len(ct) == 0 || len(ct)%aes.BlockSize != 0 {
-		return buf, fmt.Errorf("%w: ciphertext of %d bytes is not a whole number of blocks", ErrDecrypt, len(ct))
+		return nil, fmt.Errorf("%w: ciphertext of %d bytes is not a whole number of blocks", ErrDecrypt, len(ct))
 	}
-	block, err := reqInfoBlock(apiKey)
+	block, err := s.reqInfoCipher()
 	if err != nil {
-		return buf, err
+		return nil, err
 	}
 	// ECB: each block on its own. The standard library has no ECB mode,
 	// rightly, but this is the scheme WeChat chose.
@@ -319,37 +293,25 @@ func decryptReqInfo(dst []byte, reqInfo, apiKey string) ([]byte, error) {
 	if !ok {
 		// A wrong key gives random bytes, which almost never end in a
 		// valid pad.
-		return buf, fmt.Errorf("%w: bad padding (wrong API key?)", ErrDecrypt)
+		clear(ct)
+		return nil, fmt.Errorf("%w: bad padding (wrong API key?)", ErrDecrypt)
 	}
-	return buf[:len(dst)+n], nil
+	return ct[:n], nil
 }
 
-// lastReqInfoKey caches the AES key schedule of the last API key used:
-// deriving it (MD5, hex, key expansion) costs a third of decrypting a
-// notify, and a server has one key, two with the sandbox. Another key
-// just replaces it. An AES block is safe for concurrent use: it holds
-// only the expanded key.
-var lastReqInfoKey atomic.Pointer[reqInfoKey]
-
-type reqInfoKey struct {
-	apiKey string
-	block  cipher.Block
-}
-
-// reqInfoBlock returns the cipher for apiKey's req_info key.
-func reqInfoBlock(apiKey string) (cipher.Block, error) {
-	if k := lastReqInfoKey.Load(); k != nil && k.apiKey == apiKey {
-		return k.block, nil
+// reqInfoCipher returns the AES cipher of the signer's req_info key,
+// derived once: an AES block is safe for concurrent use.
+func (s *signer) reqInfoCipher() (cipher.Block, error) {
+	s.aesOnce.Do(func() {
+		sum := md5.Sum([]byte(s.key))
+		var key [2 * md5.Size]byte
+		hex.Encode(key[:], sum[:])
+		s.aes, s.aesErr = aes.NewCipher(key[:])
+	})
+	if s.aesErr != nil {
+		return nil, fmt.Errorf("%w: %v", ErrDecrypt, s.aesErr)
 	}
-	sum := md5.Sum([]byte(apiKey))
-	var key [2 * md5.Size]byte
-	hex.Encode(key[:], sum[:])
-	block, err := aes.NewCipher(key[:])
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrDecrypt, err)
-	}
-	lastReqInfoKey.Store(&reqInfoKey{apiKey: apiKey, block: block})
-	return block, nil
+	return s.aes, nil
 }
 
 // unpadPKCS7 returns the length of b without its PKCS#7 padding, checking
@@ -374,65 +336,123 @@ const notifySuccess = `<xml><return_code><![CDATA[SUCCESS]]></return_code><retur
 // PayNotifyHandler returns an http.Handler for the notify_url of your
 // orders. It accepts POST only, reads at most MaxBodySize bytes, and
 // checks the notify with ParsePayNotify. fn is called, with the request's
-// context, only for an authentic notify of this merchant; the handler
-// replies WeChat's SUCCESS message (HTTP 200) only when fn returns nil.
+// context, only for an authentic notify of this merchant that says the
+// order was paid (result_code SUCCESS); the handler replies WeChat's
+// SUCCESS message (HTTP 200) only when fn returns nil.
+//
+// A verified notify of a failed payment (result_code FAIL) never reaches
+// fn: it is acknowledged, so that WeChat stops sending it, and logged; pass
+// OnPaymentFailed to handle it yourself.
 //
 // Any other outcome is a FAIL reply, which WeChat answers by sending the
 // notify again, for about a day (15s, 15s, 30s, 3m, 10m, …): 405 for a
 // method other than POST, 413 for an oversized body, 400 for a body that
 // is not an authentic notify of this merchant (fn is not called), and 500
-// when fn returns an error.
+// when fn returns an error. Every rejection is logged with its reason, at
+// Warn, to the client's logger (WithLogger) or else slog.Default(): a
+// wrong API key or merchant id shows up in the logs, not only as orders
+// that never get paid.
 //
 // WeChat resends notifies it thinks were missed and may deliver the same
 // notify twice, even at once from two servers: fn must be idempotent by
 // OutTradeNo — look the order up, do nothing but return nil if it is
 // already paid, and serialize updates with a lock or a transaction. Check
 // TotalFee against the order. fn should return quickly; slow replies cause
-// resends. To log rejected notifies, write your own handler around
-// ParsePayNotify.
-func (c *Client) PayNotifyHandler(fn func(context.Context, *PayNotify) error) http.Handler {
-	return notifyHandler(c.ParsePayNotify, fn)
+// resends.
+func (c *Client) PayNotifyHandler(fn func(context.Context, *PayNotify) error, opts ...NotifyOption) http.Handler {
+	var cfg notifyConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	deliver := func(ctx context.Context, n *PayNotify) error {
+		if n.ResultCode == ResultSuccess {
+			return fn(ctx, n)
+		}
+		if cfg.failed != nil {
+			return cfg.failed(ctx, n)
+		}
+		c.notifyLogger().LogAttrs(ctx, slog.LevelInfo, "wxpay: payment notify with result_code FAIL acknowledged; fn not called",
+			slog.String("out_trade_no", n.OutTradeNo), slog.String("err_code", n.ErrCode), slog.String("err_code_des", n.ErrCodeDes))
+		return nil
+	}
+	if fn == nil {
+		panic("wxpay: PayNotifyHandler with a nil callback")
+	}
+	return notifyHandler(c, "pay notify", c.ParsePayNotify, deliver)
+}
+
+// NotifyOption configures a notify handler.
+type NotifyOption func(*notifyConfig)
+
+type notifyConfig struct {
+	failed func(context.Context, *PayNotify) error
+}
+
+// OnPaymentFailed makes PayNotifyHandler pass verified notifies of failed
+// payments (result_code FAIL, with ErrCode and ErrCodeDes) to fn, replying
+// as it replies for the paid ones. Without it they are acknowledged and
+// logged.
+func OnPaymentFailed(fn func(context.Context, *PayNotify) error) NotifyOption {
+	return func(c *notifyConfig) { c.failed = fn }
 }
 
 // RefundNotifyHandler is PayNotifyHandler for the refund notify, checked
-// with ParseRefundNotify; the replies and status codes are the same. fn
-// must be idempotent by OutRefundNo.
+// with ParseRefundNotify; the replies, status codes and logging are the
+// same. fn is called for every refund status (SUCCESS, CHANGE,
+// REFUNDCLOSE) and must be idempotent by OutRefundNo. req_info is
+// encrypted, not signed: confirm a SUCCESS against your own records (the
+// order, the amounts) or with RefundQuery before money moves (see
+// SECURITY.md).
 func (c *Client) RefundNotifyHandler(fn func(context.Context, *RefundNotify) error) http.Handler {
-	return notifyHandler(c.ParseRefundNotify, fn)
+	if fn == nil {
+		panic("wxpay: RefundNotifyHandler with a nil callback")
+	}
+	return notifyHandler(c, "refund notify", c.ParseRefundNotify, fn)
+}
+
+// notifyLogger is where notify handlers report: the client's logger, or
+// the default one, as http.Server reports to the log package's.
+func (c *Client) notifyLogger() *slog.Logger {
+	if c != nil && c.logger != nil {
+		return c.logger
+	}
+	return slog.Default()
 }
 
 // notifyHandler is the one notify handler: read, parse (which
-// authenticates), call fn, reply.
-func notifyHandler[T any](parse func([]byte) (*T, error), fn func(context.Context, *T) error) http.Handler {
-	if fn == nil {
-		panic("wxpay: notify handler with a nil callback")
-	}
+// authenticates), deliver, reply, and log every rejection.
+func notifyHandler[T any](c *Client, kind string, parse func([]byte) (*T, error), deliver func(context.Context, *T) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reject := func(status int, reason string, err error) {
+			attrs := []slog.Attr{slog.String("reason", reason), slog.Int("status", status), slog.String("remote", r.RemoteAddr)}
+			if err != nil {
+				attrs = append(attrs, slog.String("error", err.Error()))
+			}
+			c.notifyLogger().LogAttrs(r.Context(), slog.LevelWarn, "wxpay: "+kind+" rejected", attrs...)
+			replyNotify(w, status, reason)
+		}
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
-			replyNotify(w, http.StatusMethodNotAllowed, "method not allowed")
+			reject(http.StatusMethodNotAllowed, "method not allowed", nil)
 			return
 		}
-		buf := bodyPool.Get().(*bytes.Buffer)
-		defer putBody(buf)
-		buf.Reset()
-		// ParseXML copies what it keeps, so the pooled buffer can go back.
-		if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, MaxBodySize)); err != nil {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodySize))
+		if err != nil {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
-				replyNotify(w, http.StatusRequestEntityTooLarge, "body too large")
+				reject(http.StatusRequestEntityTooLarge, "body too large", err)
 				return
 			}
-			replyNotify(w, http.StatusBadRequest, "cannot read body")
+			reject(http.StatusBadRequest, "cannot read body", err)
 			return
 		}
-		n, err := parse(buf.Bytes())
+		n, err := parse(body)
 		if err != nil {
-			replyNotify(w, http.StatusBadRequest, rejectReason(err))
+			reject(http.StatusBadRequest, rejectReason(err), err)
 			return
 		}
-		if err := fn(r.Context(), n); err != nil {
-			replyNotify(w, http.StatusInternalServerError, "not processed")
+		if err := deliver(r.Context(), n); err != nil {
+			reject(http.StatusInternalServerError, "not processed", err)
 			return
 		}
 		w.Header().Set("Content-Type", "text/xml")

@@ -63,7 +63,7 @@ var payNotifyPaid = &wxpay.PayNotify{
 	TransactionID:      "1004400740201409030005092168",
 	OutTradeNo:         "1409811653",
 	Attach:             "store=深圳&table=7",
-	TimeEnd:            time.Date(2014, 9, 3, 13, 15, 40, 0, wxpay.Beijing),
+	TimeEnd:            time.Date(2014, 9, 3, 13, 15, 40, 0, wxpay.Beijing()),
 	ResultCode:         "SUCCESS",
 }
 
@@ -283,6 +283,8 @@ type handlerCase struct {
 var (
 	handlerSuccess = handlerResult{status: 200, contentType: "text/xml", returnCode: "SUCCESS", body: notifySuccessXML, calls: 1}
 	handlerBadBody = handlerResult{status: 400, contentType: "text/xml", returnCode: "FAIL"}
+	// handlerAcked: answered SUCCESS, so that WeChat stops, without fn.
+	handlerAcked = handlerResult{status: 200, contentType: "text/xml", returnCode: "SUCCESS", body: notifySuccessXML}
 )
 
 // testNotifyHandler sends each case, and each bad body, to the handler
@@ -346,10 +348,12 @@ func testNotifyHandler[T any](t *testing.T, newHandler func(func(context.Context
 }
 
 func TestPayNotifyHandler(t *testing.T) {
-	testNotifyHandler(t, docClient(t).PayNotifyHandler, []handlerCase{
+	c := docClient(t)
+	handler := func(fn func(context.Context, *wxpay.PayNotify) error) http.Handler { return c.PayNotifyHandler(fn) }
+	testNotifyHandler(t, handler, []handlerCase{
 		{"valid MD5", http.MethodPost, readNotifyFixture(t, "pay_md5.xml"), nil, handlerSuccess},
 		{"valid HMAC without sign_type", http.MethodPost, readNotifyFixture(t, "pay_hmac.xml"), nil, handlerSuccess},
-		{"result_code FAIL reaches fn", http.MethodPost, readNotifyFixture(t, "pay_result_fail.xml"), nil, handlerSuccess},
+		{"result_code FAIL acknowledged, fn not called", http.MethodPost, readNotifyFixture(t, "pay_result_fail.xml"), nil, handlerAcked},
 		{"a refund notify", http.MethodPost, readNotifyFixture(t, "refund_a9.xml"), nil, handlerBadBody},
 	}, badPayNotifies(t), func(n *wxpay.PayNotify) bool { return n.OutTradeNo == "1409811653" })
 }
@@ -401,7 +405,7 @@ var refundA9 = &wxpay.RefundNotify{
 	OutTradeNo: "20150806125346", OutRefundNo: "R001",
 	TotalFee: 888, RefundFee: 888,
 	RefundStatus: wxpay.RefundStatusSuccess,
-	SuccessTime:  time.Date(2015, 8, 6, 12, 55, 1, 0, wxpay.Beijing),
+	SuccessTime:  time.Date(2015, 8, 6, 12, 55, 1, 0, wxpay.Beijing()),
 }
 
 func TestParseRefundNotify(t *testing.T) {
@@ -410,7 +414,7 @@ func TestParseRefundNotify(t *testing.T) {
 		TransactionID: "4200000215201811190261405420", OutTradeNo: "71106718111915575302817",
 		RefundID: "50000408942018111907145868882", OutRefundNo: "131811191610442717309",
 		TotalFee: 3960, SettlementTotalFee: 3960, RefundFee: 3960, SettlementRefundFee: 3960,
-		RefundStatus: wxpay.RefundStatusSuccess, SuccessTime: time.Date(2018, 11, 19, 16, 24, 13, 0, wxpay.Beijing),
+		RefundStatus: wxpay.RefundStatusSuccess, SuccessTime: time.Date(2018, 11, 19, 16, 24, 13, 0, wxpay.Beijing()),
 		RefundRecvAccount: "支付用户零钱", RefundAccount: "REFUND_SOURCE_RECHARGE_FUNDS", RefundRequestSource: "API",
 	}
 	// A plaintext whose length is a multiple of 16 gets a whole block of

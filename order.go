@@ -2,7 +2,6 @@ package wxpay
 
 import (
 	"context"
-	"strings"
 	"time"
 )
 
@@ -31,13 +30,7 @@ type OrderQueryRequest struct {
 	OutTradeNo    string // out_trade_no, at most 32 characters
 }
 
-func (r *OrderQueryRequest) params() ([]field, error) {
-	if r == nil {
-		return nil, &ValidationError{Field: "request", Reason: "is nil"}
-	}
-	p, err := oneOf(orderIDs(r.TransactionID, r.OutTradeNo)...)
-	return fieldsOf(p), err
-}
+func (r *OrderQueryRequest) build(b *request) { b.oneOf(orderIDs(r.TransactionID, r.OutTradeNo)...) }
 
 // OrderQueryResponse is the answer to an order query. The payment fields
 // (bank, fees, coupons, TimeEnd) are meaningful only when TradeState is
@@ -102,101 +95,34 @@ func newOrderQueryResponse(p Params) (*OrderQueryResponse, error) {
 // notify is late or lost, after an unclear unified-order or system error,
 // and before closing an order. The payment succeeded only if
 // resp.TradeState is TradeStateSuccess; an order WeChat does not know is
-// an *Error with ErrCode "ORDERNOTEXIST".
+// an *Error with ErrCode ErrCodeOrderNotExist.
 func (c *Client) OrderQuery(ctx context.Context, r *OrderQueryRequest) (*OrderQueryResponse, error) {
-	return send(ctx, c, endpoint{path: "/pay/orderquery", retry: true}, r.params, newOrderQueryResponse)
+	return send(ctx, c, endpoint{path: "/pay/orderquery", idempotent: true}, r, newOrderQueryResponse)
 }
 
-// CloseOrder closes the unpaid order outTradeNo, so that it can no longer
-// be paid: when the payment window ends, or before ordering again under a
-// new number. WeChat refuses to close an order in its first 5 minutes.
-// An order that was paid in the meantime is an *Error with ErrCode
-// "ORDERPAID", to be treated as paid; "ORDERCLOSED" means it already is
-// closed.
-func (c *Client) CloseOrder(ctx context.Context, outTradeNo string) error {
-	req, err := oneOf(textField{"out_trade_no", outTradeNo, 32})
-	if err != nil {
-		return err
-	}
-	_, err = c.call(ctx, endpoint{path: "/pay/closeorder", retry: true}, req)
-	return err
+// CloseOrderRequest names the unpaid order to close.
+type CloseOrderRequest struct {
+	OutTradeNo string // the merchant's order number, at most 32 characters
 }
 
-// textField is a request field with its documented String(max) length.
-type textField struct {
-	name  string // wire name
-	value string
-	max   int
+func (r *CloseOrderRequest) build(b *request) { b.need("out_trade_no", r.OutTradeNo, 32) }
+
+// CloseOrderResponse is WeChat's confirmation that the order is closed.
+type CloseOrderResponse struct {
+	ResultMsg string // result_msg, when WeChat sends one
+	Raw       Params // the whole verified response
 }
 
-// orderIDs are the two ids of an order, in WeChat's order of preference.
-func orderIDs(transactionID, outTradeNo string) []textField {
-	return []textField{{"transaction_id", transactionID, 32}, {"out_trade_no", outTradeNo, 32}}
+func newCloseOrderResponse(p Params) (*CloseOrderResponse, error) {
+	return &CloseOrderResponse{ResultMsg: p["result_msg"], Raw: p}, nil
 }
 
-// oneOf returns the wire Params of the first id that is set: the ids are
-// listed in WeChat's order of precedence, so the one sent is the one
-// WeChat would have used. None set is a *ValidationError naming them all.
-func oneOf(ids ...textField) (Params, error) {
-	for _, id := range ids {
-		if id.value != "" {
-			p := make(Params, 8) // room for a refund's fields
-			if err := setText(p, id); err != nil {
-				return nil, err
-			}
-			return p, nil
-		}
-	}
-	names := make([]string, len(ids))
-	for i, id := range ids {
-		names[i] = id.name
-	}
-	return nil, &ValidationError{Field: strings.Join(names, " or "), Reason: "is required"}
-}
-
-// wireFields returns the fields of a request that have a value, and
-// extra: what the pipeline sends, built without a map.
-func wireFields(fields []textField, extra ...field) []field {
-	n := len(extra)
-	for _, f := range fields {
-		if f.value != "" {
-			n++
-		}
-	}
-	out := make([]field, 0, n)
-	for _, f := range fields {
-		if f.value != "" {
-			out = append(out, field{f.name, f.value})
-		}
-	}
-	return append(out, extra...)
-}
-
-// newParams returns an empty request sized for the set fields among
-// fields and extra more: a map made to measure is allocated once and
-// never grows, and one of at most eight fields is Go's cheapest kind.
-func newParams(fields []textField, extra int) Params {
-	n := extra
-	for _, f := range fields {
-		if f.value != "" {
-			n++
-		}
-	}
-	return make(Params, n)
-}
-
-// setText sets the fields that have a value, leaving empty ones out of
-// the message rather than sending empty elements, and checks their
-// lengths.
-func setText(p Params, fields ...textField) error {
-	for _, f := range fields {
-		if f.value == "" {
-			continue
-		}
-		if err := checkLen(f.name, f.value, f.max); err != nil {
-			return err
-		}
-		p[f.name] = f.value
-	}
-	return nil
+// CloseOrder closes an unpaid order, so that it can no longer be paid:
+// when the payment window ends, or before ordering again under a new
+// number. WeChat refuses to close an order in its first 5 minutes. An
+// order that was paid in the meantime is an *Error with ErrCode
+// ErrCodeOrderPaid, to be treated as paid; ErrCodeOrderClosed means it
+// already is closed.
+func (c *Client) CloseOrder(ctx context.Context, r *CloseOrderRequest) (*CloseOrderResponse, error) {
+	return send(ctx, c, endpoint{path: "/pay/closeorder", idempotent: true}, r, newCloseOrderResponse)
 }

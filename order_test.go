@@ -81,6 +81,7 @@ type callCase[Req, Resp any] struct {
 	check  func(*testing.T, error)
 
 	offline bool // the call must fail without sending anything
+	cert    bool // the client has a certificate (the mock transport stands for its mTLS client)
 }
 
 // runCalls runs each case through call against a fake WeChat at path.
@@ -89,7 +90,11 @@ func runCalls[Req, Resp any](t *testing.T, path string, call func(*wxpay.Client,
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeWeChat(t, wxpay.DefaultBaseURL+path, tt.answer)
-			got, err := call(f.client(tt.opts...), context.Background(), tt.req)
+			opts := tt.opts
+			if tt.cert {
+				opts = append(opts, wxpay.WithCertHTTPClient(&http.Client{Transport: f.mt}))
+			}
+			got, err := call(f.client(opts...), context.Background(), tt.req)
 			sends := 1
 			if tt.offline {
 				sends = 0
@@ -158,7 +163,7 @@ func TestOrderQuery(t *testing.T) {
 				},
 				TransactionID:  "4200000123201508061234567890",
 				OutTradeNo:     "20150806125346",
-				TimeEnd:        time.Date(2015, 8, 6, 12, 54, 1, 0, wxpay.Beijing),
+				TimeEnd:        time.Date(2015, 8, 6, 12, 54, 1, 0, wxpay.Beijing()),
 				TradeStateDesc: "支付成功",
 			},
 		},
@@ -238,7 +243,7 @@ func TestCloseOrder(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeWeChat(t, wxpay.DefaultBaseURL+"/pay/closeorder", tt.answer)
-			err := f.client().CloseOrder(context.Background(), "20150806125346")
+			_, err := f.client().CloseOrder(context.Background(), &wxpay.CloseOrderRequest{OutTradeNo: "20150806125346"})
 			compareGolden(t, filepath.Join("testdata", "order/closeorder.golden.xml"), f.raw[0])
 			if tt.want == nil {
 				if err != nil {
@@ -270,7 +275,10 @@ func TestValidation(t *testing.T) {
 		return func(c *wxpay.Client) error { _, err := c.RefundQuery(context.Background(), r); return err }
 	}
 	closeOrder := func(no string) func(c *wxpay.Client) error {
-		return func(c *wxpay.Client) error { return c.CloseOrder(context.Background(), no) }
+		return func(c *wxpay.Client) error {
+			_, err := c.CloseOrder(context.Background(), &wxpay.CloseOrderRequest{OutTradeNo: no})
+			return err
+		}
 	}
 	tests := []struct {
 		name  string
@@ -297,7 +305,7 @@ func TestValidation(t *testing.T) {
 		{"Refund more than the total", refund(func(r *wxpay.RefundRequest) { r.RefundFee = r.TotalFee + 1 }), "refund_fee"},
 		{"Refund long refund_desc", refund(func(r *wxpay.RefundRequest) { r.RefundDesc = strings.Repeat("退", 81) }), "refund_desc"},
 		{"Refund long refund_fee_type", refund(func(r *wxpay.RefundRequest) { r.RefundFeeType = "CNYCNYCNY" }), "refund_fee_type"},
-		{"Refund long refund_account", refund(func(r *wxpay.RefundRequest) { r.RefundAccount = long(31) }), "refund_account"},
+		{"Refund long refund_account", refund(func(r *wxpay.RefundRequest) { r.RefundAccount = wxpay.RefundAccount(long(31)) }), "refund_account"},
 		{"Refund notify_url with a query", refund(func(r *wxpay.RefundRequest) { r.NotifyURL = "https://example.com/n?id=1" }), "notify_url"},
 		{"Refund relative notify_url", refund(func(r *wxpay.RefundRequest) { r.NotifyURL = "/notify" }), "notify_url"},
 
@@ -317,7 +325,7 @@ func TestValidation(t *testing.T) {
 				return nil, errors.New("unexpected request")
 			})
 			pki := testPKI()
-			err := tt.call(f.client(wxpay.WithCertPEM(pki.merchant.certPEM, pki.merchant.keyPEM)))
+			err := tt.call(f.client(wxpay.WithCertPEM(pki.merchant.certPEM, pki.merchant.keyPEM), wxpay.WithCertHTTPClient(&http.Client{Transport: f.mt})))
 			var ve *wxpay.ValidationError
 			if !errors.As(err, &ve) || ve.Field != tt.field {
 				t.Errorf("error = %v, want a *ValidationError for %q", err, tt.field)
@@ -356,7 +364,7 @@ func ExampleClient_CloseOrder() {
 	client, stop := exampleClient(map[string]string{"/pay/closeorder": "order/closeorder_orderpaid.xml"})
 	defer stop()
 
-	err := client.CloseOrder(context.Background(), "20150806125346")
+	_, err := client.CloseOrder(context.Background(), &wxpay.CloseOrderRequest{OutTradeNo: "20150806125346"})
 	var werr *wxpay.Error
 	switch {
 	case err == nil:

@@ -17,11 +17,14 @@ const (
 	RefundStatusClosed     RefundStatus = "REFUNDCLOSE"
 )
 
-// The funds a refund is paid from, for merchants on the old fund flow: the
-// values of RefundRequest.RefundAccount and RefundInfo.RefundAccount.
+// RefundAccount names the funds a refund is paid from, for merchants on
+// the old fund flow.
+type RefundAccount string
+
+// The values of RefundRequest.RefundAccount and RefundInfo.RefundAccount.
 const (
-	RefundAccountUnsettled = "REFUND_SOURCE_UNSETTLED_FUNDS" // unsettled funds, WeChat's default
-	RefundAccountRecharge  = "REFUND_SOURCE_RECHARGE_FUNDS"  // the available balance
+	RefundAccountUnsettled RefundAccount = "REFUND_SOURCE_UNSETTLED_FUNDS" // unsettled funds, WeChat's default
+	RefundAccountRecharge  RefundAccount = "REFUND_SOURCE_RECHARGE_FUNDS"  // the available balance
 )
 
 // RefundRequest asks for a refund of (part of) a paid order. OutRefundNo
@@ -39,49 +42,26 @@ type RefundRequest struct {
 	TotalFee  int64 // fen, the order's total_fee
 	RefundFee int64 // fen, at most TotalFee; all refunds of an order together too
 
-	RefundFeeType string // optional, default "CNY"
-	RefundDesc    string // optional, at most 80 characters, shown to the payer
-	RefundAccount string // optional: RefundAccountUnsettled or RefundAccountRecharge
-	NotifyURL     string // optional: the refund notify URL, instead of the platform's setting
+	RefundFeeType string        // optional, default "CNY"
+	RefundDesc    string        // optional, at most 80 characters, shown to the payer
+	RefundAccount RefundAccount // optional: RefundAccountUnsettled or RefundAccountRecharge
+	NotifyURL     string        // optional: the refund notify URL, instead of the platform's setting
 }
 
-func (r *RefundRequest) params() ([]field, error) {
-	if r == nil {
-		return nil, &ValidationError{Field: "request", Reason: "is nil"}
+func (r *RefundRequest) build(b *request) {
+	b.oneOf(orderIDs(r.TransactionID, r.OutTradeNo)...)
+	b.need("out_refund_no", r.OutRefundNo, 64)
+	b.outNo("out_refund_no", r.OutRefundNo, 1, 64)
+	b.fen("total_fee", r.TotalFee)
+	b.fen("refund_fee", r.RefundFee)
+	if r.RefundFee > r.TotalFee {
+		b.fail("refund_fee", fmt.Sprintf("is %d fen, more than total_fee %d", r.RefundFee, r.TotalFee))
 	}
-	p, err := oneOf(orderIDs(r.TransactionID, r.OutTradeNo)...)
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case r.OutRefundNo == "":
-		return nil, &ValidationError{Field: "out_refund_no", Reason: "is required"}
-	case r.TotalFee <= 0:
-		return nil, &ValidationError{Field: "total_fee", Reason: fmt.Sprintf("is %d fen, must be positive", r.TotalFee)}
-	case r.RefundFee <= 0:
-		return nil, &ValidationError{Field: "refund_fee", Reason: fmt.Sprintf("is %d fen, must be positive", r.RefundFee)}
-	case r.RefundFee > r.TotalFee:
-		return nil, &ValidationError{Field: "refund_fee", Reason: fmt.Sprintf("is %d fen, more than total_fee %d", r.RefundFee, r.TotalFee)}
-	}
-	p["total_fee"] = formatFen(r.TotalFee)
-	p["refund_fee"] = formatFen(r.RefundFee)
-	p["out_refund_no"] = r.OutRefundNo
-	if err := checkOutNo("out_refund_no", r.OutRefundNo, 1, 64); err != nil {
-		return nil, err
-	}
-	err = setText(p,
-		textField{"refund_fee_type", r.RefundFeeType, 8},
-		textField{"refund_desc", r.RefundDesc, 80},
-		textField{"refund_account", r.RefundAccount, 30},
-		textField{"notify_url", r.NotifyURL, 256},
-	)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkNotifyURL("notify_url", r.NotifyURL); err != nil {
-		return nil, err
-	}
-	return fieldsOf(p), nil
+	b.text("refund_fee_type", r.RefundFeeType, 8)
+	b.text("refund_desc", r.RefundDesc, 80)
+	b.text("refund_account", string(r.RefundAccount), 30)
+	b.text("notify_url", r.NotifyURL, 256)
+	b.notifyURL("notify_url", r.NotifyURL)
 }
 
 // RefundResponse is WeChat's acceptance of a refund. The refund is not
@@ -109,7 +89,7 @@ type RefundResponse struct {
 // and coupon_refund_fee, indexed _$n in a refund and _$n_$m in a refund
 // query.
 type CouponRefund struct {
-	Type string // "CASH" or "NO_CASH"; WeChat sometimes leaves it out
+	Type CouponType // CouponCash or CouponNoCash; WeChat sometimes leaves it out
 	ID   string
 	Fee  int64 // fen
 }
@@ -151,7 +131,7 @@ func parseCouponRefunds(p Params, n string) ([]CouponRefund, error) {
 	probe := []string{"coupon_refund_id", "coupon_refund_fee", "coupon_type"}
 	return indexed(p, "coupon_refund_count"+n, n, probe, func(s string) (CouponRefund, error) {
 		r := fieldReader{p: p}
-		c := CouponRefund{Type: p["coupon_type"+s], ID: p["coupon_refund_id"+s], Fee: r.fen("coupon_refund_fee" + s)}
+		c := CouponRefund{Type: CouponType(p["coupon_type"+s]), ID: p["coupon_refund_id"+s], Fee: r.fen("coupon_refund_fee" + s)}
 		return c, r.err
 	})
 }
@@ -165,7 +145,7 @@ func parseCouponRefunds(p Params, n string) ([]CouponRefund, error) {
 // timeout or an *Error whose Retryable reports true, send the same request
 // again: the same OutRefundNo never refunds twice.
 func (c *Client) Refund(ctx context.Context, r *RefundRequest) (*RefundResponse, error) {
-	return send(ctx, c, endpoint{path: "/secapi/pay/refund", cert: true, retry: true}, r.params, newRefundResponse)
+	return send(ctx, c, endpoint{path: "/secapi/pay/refund", cert: true, idempotent: true}, r, newRefundResponse)
 }
 
 // RefundQueryRequest names what to list the refunds of: one refund, by
@@ -185,26 +165,14 @@ type RefundQueryRequest struct {
 	Offset int
 }
 
-func (r *RefundQueryRequest) params() ([]field, error) {
-	if r == nil {
-		return nil, &ValidationError{Field: "request", Reason: "is nil"}
-	}
-	if r.Offset < 0 {
-		return nil, &ValidationError{Field: "offset", Reason: fmt.Sprintf("is %d, must not be negative", r.Offset)}
-	}
-	p, err := oneOf(
+func (r *RefundQueryRequest) build(b *request) {
+	b.oneOf(
 		textField{"refund_id", r.RefundID, 32},
 		textField{"out_refund_no", r.OutRefundNo, 64},
 		textField{"transaction_id", r.TransactionID, 32},
 		textField{"out_trade_no", r.OutTradeNo, 32},
 	)
-	if err != nil {
-		return nil, err
-	}
-	if r.Offset > 0 {
-		p["offset"] = formatFen(int64(r.Offset))
-	}
-	return fieldsOf(p), nil
+	b.number("offset", int64(r.Offset))
 }
 
 // RefundQueryResponse lists the refunds of an order.
@@ -237,9 +205,9 @@ type RefundInfo struct {
 	CouponRefundFee     int64  // fen, all of CouponRefunds together
 	CouponRefunds       []CouponRefund
 	RefundStatus        RefundStatus
-	RefundAccount       string    // RefundAccountUnsettled or RefundAccountRecharge
-	RefundRecvAccount   string    // where the money went, e.g. a bank card or "支付用户零钱" (the payer's balance); refund_recv_accout on the wire
-	RefundSuccessTime   time.Time // Beijing time; zero until the refund succeeded
+	RefundAccount       RefundAccount // RefundAccountUnsettled or RefundAccountRecharge
+	RefundRecvAccount   string        // where the money went, e.g. a bank card or "支付用户零钱" (the payer's balance); refund_recv_accout on the wire
+	RefundSuccessTime   time.Time     // Beijing time; zero until the refund succeeded
 }
 
 func newRefundQueryResponse(p Params) (*RefundQueryResponse, error) {
@@ -258,7 +226,7 @@ func newRefundQueryResponse(p Params) (*RefundQueryResponse, error) {
 		SettlementTotalFee: r.fen("settlement_total_fee"),
 		FeeType:            p["fee_type"],
 		CashFee:            r.fen("cash_fee"),
-		TotalRefundCount:   int(r.fen("total_refund_count")),
+		TotalRefundCount:   r.int("total_refund_count"),
 		Refunds:            refunds,
 		Raw:                p,
 	}
@@ -284,7 +252,7 @@ func newRefundInfo(p Params, n string) (RefundInfo, error) {
 		CouponRefundFee:     r.fen("coupon_refund_fee" + n),
 		CouponRefunds:       coupons,
 		RefundStatus:        RefundStatus(p["refund_status"+n]),
-		RefundAccount:       p["refund_account"+n],
+		RefundAccount:       RefundAccount(p["refund_account"+n]),
 		RefundRecvAccount:   p["refund_recv_accout"+n],
 		RefundSuccessTime:   r.time("refund_success_time"+n, timeLayoutDash),
 	}
@@ -296,5 +264,5 @@ func newRefundInfo(p Params, n string) (RefundInfo, error) {
 // refund to the payer's balance usually succeeds within 20 minutes; to a
 // bank card, query again after 3 working days.
 func (c *Client) RefundQuery(ctx context.Context, r *RefundQueryRequest) (*RefundQueryResponse, error) {
-	return send(ctx, c, endpoint{path: "/pay/refundquery", retry: true}, r.params, newRefundQueryResponse)
+	return send(ctx, c, endpoint{path: "/pay/refundquery", idempotent: true}, r, newRefundQueryResponse)
 }

@@ -12,12 +12,11 @@ import (
 )
 
 func TestRefund(t *testing.T) {
-	pki := testPKI()
-	withCert := wxpay.WithCertPEM(pki.merchant.certPEM, pki.merchant.keyPEM)
 	runCalls(t, "/secapi/pay/refund", (*wxpay.Client).Refund, []callCase[*wxpay.RefundRequest, wxpay.RefundResponse]{
 		{
 			name: "accepted, with a coupon; both ids: transaction_id is sent",
-			opts: []wxpay.Option{withCert, wxpay.WithSignType(wxpay.SignTypeHMACSHA256)},
+			cert: true,
+			opts: []wxpay.Option{wxpay.WithSignType(wxpay.SignTypeHMACSHA256)},
 			req: &wxpay.RefundRequest{
 				TransactionID: "4200000123201508061234567890",
 				OutTradeNo:    "20150806125346",
@@ -50,7 +49,7 @@ func TestRefund(t *testing.T) {
 		},
 		{
 			name:   "only the required fields",
-			opts:   []wxpay.Option{withCert},
+			cert:   true,
 			req:    refundRequest,
 			answer: fixture(t, "refund/refund_ok.xml"),
 			golden: "refund/refund_minimal.golden.xml",
@@ -64,7 +63,7 @@ func TestRefund(t *testing.T) {
 		},
 		{
 			name: "coupons without a count are read up to the first gap",
-			opts: []wxpay.Option{withCert},
+			cert: true,
 			req:  refundRequest,
 			answer: fixture(t, "refund/refund_ok.xml",
 				"<coupon_refund_count>1</coupon_refund_count>", "<coupon_refund_id_1>10000002</coupon_refund_id_1><coupon_refund_fee_1>0</coupon_refund_fee_1><coupon_refund_id_3>10000004</coupon_refund_id_3>"),
@@ -78,7 +77,7 @@ func TestRefund(t *testing.T) {
 		},
 		{
 			name:   "SYSTEMERROR: retry with the same out_refund_no",
-			opts:   []wxpay.Option{withCert},
+			cert:   true,
 			req:    refundRequest,
 			answer: fixture(t, "refund/refund_systemerror.xml"),
 			check: func(t *testing.T, err error) {
@@ -87,7 +86,7 @@ func TestRefund(t *testing.T) {
 		},
 		{
 			name:   "coupon refund fee that is not whole fen",
-			opts:   []wxpay.Option{withCert},
+			cert:   true,
 			req:    refundRequest,
 			answer: fixture(t, "refund/refund_ok.xml", "<coupon_refund_fee_0>100<", "<coupon_refund_fee_0>1e2<"),
 			check:  wantFieldError("coupon_refund_fee_0"),
@@ -145,7 +144,7 @@ func TestRefundQuery(t *testing.T) {
 						RefundStatus:        wxpay.RefundStatusSuccess,
 						RefundAccount:       wxpay.RefundAccountRecharge,
 						RefundRecvAccount:   "支付用户零钱",
-						RefundSuccessTime:   time.Date(2015, 8, 6, 13, 5, 11, 0, wxpay.Beijing),
+						RefundSuccessTime:   time.Date(2015, 8, 6, 13, 5, 11, 0, wxpay.Beijing()),
 					},
 				},
 			},
@@ -164,7 +163,7 @@ func TestRefundQuery(t *testing.T) {
 				Refunds: []wxpay.RefundInfo{
 					{
 						OutRefundNo: "R-11", RefundID: "50000000382015080601234567911", RefundFee: 100,
-						RefundStatus: wxpay.RefundStatusSuccess, RefundSuccessTime: time.Date(2015, 9, 1, 10, 0, 0, 0, wxpay.Beijing),
+						RefundStatus: wxpay.RefundStatusSuccess, RefundSuccessTime: time.Date(2015, 9, 1, 10, 0, 0, 0, wxpay.Beijing()),
 					},
 					{OutRefundNo: "R-10", RefundID: "50000000382015080601234567910", RefundFee: 100, RefundStatus: wxpay.RefundStatusClosed},
 				},
@@ -217,8 +216,9 @@ func ExampleClient_Refund() {
 	certPEM, keyPEM := testPKI().merchant.certPEM, testPKI().merchant.keyPEM
 
 	client, err := wxpay.NewClient("wxd930ea5d5a258f4f", "10000100", "192006250b4c09247ec02edce69f6a2d",
-		wxpay.WithCertPEM(certPEM, keyPEM), // or WithCertFiles, or WithCertP12(p12, "10000100")
-		stub,                               // the stand-in's URL and CA: leave out in production
+		append(stub, // the stand-in's URL and CA: leave out in production
+			wxpay.WithCertPEM(certPEM, keyPEM), // or WithCertFiles, or WithCertP12(p12, "10000100")
+		)...,
 	)
 	if err != nil {
 		fmt.Println(err)

@@ -3,8 +3,10 @@ package wxpay
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -49,7 +51,13 @@ func WithRetry(p RetryPolicy) Option {
 	if p.MaxDelay <= 0 {
 		p.MaxDelay = 3 * time.Second
 	}
-	return func(c *Client) { c.retry = p }
+	return func(c *config) error {
+		if p.MaxAttempts < 0 {
+			return fmt.Errorf("wxpay: WithRetry: MaxAttempts %d is negative", p.MaxAttempts)
+		}
+		c.retry = p
+		return nil
+	}
 }
 
 // WithBackupBaseURL sets the domain a retry goes to after a network-level
@@ -57,7 +65,7 @@ func WithRetry(p RetryPolicy) Option {
 // default is BackupBaseURL when the base URL is DefaultBaseURL, and none
 // otherwise; "" turns failover off. It takes effect only with WithRetry.
 func WithBackupBaseURL(u string) Option {
-	return func(c *Client) { c.backupURL, c.backupSet = trimSlash(u), true }
+	return func(c *config) error { c.backupURL, c.backupSet = strings.TrimRight(u, "/"), true; return nil }
 }
 
 // delay returns the wait before attempt n+1 (n ≥ 1): exponential, capped,
@@ -108,7 +116,7 @@ func shouldRetry(ctx context.Context, err error) bool {
 	case errors.As(err, &he):
 		return he.StatusCode >= http.StatusInternalServerError
 	case errors.As(err, &we):
-		return we.resendable()
+		return we.Resend()
 	}
 	return false
 }

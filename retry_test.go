@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wxpay-go/wxpay/internal/wire"
 )
 
 const (
@@ -97,7 +99,7 @@ func newTestClient(t *testing.T, f *fakeAPI, opts ...Option) *Client {
 	return c
 }
 
-var queryEP = endpoint{path: "/pay/orderquery", retry: true}
+var queryEP = endpoint{path: "/pay/orderquery", idempotent: true}
 
 func TestRetry(t *testing.T) {
 	fast := WithRetry(RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond})
@@ -135,7 +137,7 @@ func TestRetry(t *testing.T) {
 				return 200, failWith(req, a)
 			})
 			c := newTestClient(t, f, tt.opts...)
-			_, err := c.call(context.Background(), tt.ep, Params{"out_trade_no": "T1"})
+			_, err := c.call(context.Background(), tt.ep, []wire.Field{{Name: "out_trade_no", Value: "T1"}})
 			if got := f.callCount(); got != tt.wantCalls {
 				t.Errorf("calls = %d, want %d", got, tt.wantCalls)
 			}
@@ -169,7 +171,7 @@ func TestRetryHonoursDeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	start := time.Now()
-	_, err := c.call(ctx, queryEP, Params{})
+	_, err := c.call(ctx, queryEP, nil)
 	var we *Error
 	if !errors.As(err, &we) || we.ErrCode != "SYSTEMERROR" {
 		t.Errorf("err = %v, want the last SYSTEMERROR", err)
@@ -198,7 +200,7 @@ func TestFailoverToBackupDomain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := c.call(context.Background(), queryEP, Params{"out_trade_no": "T1"})
+	p, err := c.call(context.Background(), queryEP, []wire.Field{{Name: "out_trade_no", Value: "T1"}})
 	if err != nil || p["trade_state"] != "SUCCESS" {
 		t.Fatalf("call = %v, %v; want the backup's answer", p, err)
 	}
@@ -209,7 +211,7 @@ func TestFailoverToBackupDomain(t *testing.T) {
 	// Without failover the same failure is a transport error.
 	c, _ = NewClient(testAppID, testMchID, docKey, WithHTTPClient(backup.srv.Client()), WithBaseURL(closedURL(t)),
 		WithBackupBaseURL(""), WithRetry(RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond}))
-	_, err = c.call(context.Background(), queryEP, Params{})
+	_, err = c.call(context.Background(), queryEP, nil)
 	var te *transportError
 	if !errors.As(err, &te) {
 		t.Errorf("err = %v, want a transport error", err)
@@ -218,12 +220,12 @@ func TestFailoverToBackupDomain(t *testing.T) {
 
 func TestDefaultBackupDomain(t *testing.T) {
 	c, _ := NewClient(testAppID, testMchID, docKey)
-	if c.backupURL != BackupBaseURL {
-		t.Errorf("backup = %q, want %q", c.backupURL, BackupBaseURL)
+	if c.backup == nil || c.backup.String() != BackupBaseURL {
+		t.Errorf("backup = %v, want %q", c.backup, BackupBaseURL)
 	}
 	c, _ = NewClient(testAppID, testMchID, docKey, WithBaseURL("https://example.test"))
-	if c.backupURL != "" {
-		t.Errorf("backup for a custom base URL = %q, want none", c.backupURL)
+	if c.backup != nil {
+		t.Errorf("backup for a custom base URL = %v, want none", c.backup)
 	}
 }
 
@@ -253,25 +255,25 @@ func TestSandbox(t *testing.T) {
 	})
 	c := newTestClient(t, f, WithSandbox(SandboxLegacy))
 	for i := range 2 {
-		if _, err := c.call(context.Background(), queryEP, Params{"out_trade_no": "T1"}); err != nil {
+		if _, err := c.call(context.Background(), queryEP, []wire.Field{{Name: "out_trade_no", Value: "T1"}}); err != nil {
 			t.Fatalf("call %d: %v", i, err)
 		}
 	}
 	if keys != 1 {
 		t.Errorf("sign key fetched %d times, want once", keys)
 	}
-	if c.signKey() != sandboxKey1 {
-		t.Errorf("signKey = %q, want the sandbox key", c.signKey())
+	if c.currentSigner().key != sandboxKey1 {
+		t.Errorf("key = %q, want the sandbox key", c.currentSigner().key)
 	}
 	// The sandbox rotates its key: the client refetches it once.
 	f.mu.Lock()
 	f.key = sandboxKey2
 	f.mu.Unlock()
-	if _, err := c.call(context.Background(), queryEP, Params{"out_trade_no": "T1"}); err != nil {
+	if _, err := c.call(context.Background(), queryEP, []wire.Field{{Name: "out_trade_no", Value: "T1"}}); err != nil {
 		t.Fatalf("after key rotation: %v", err)
 	}
-	if keys != 2 || c.signKey() != sandboxKey2 {
-		t.Errorf("keys fetched %d, key %q; want a refetch", keys, c.signKey())
+	if keys != 2 || c.currentSigner().key != sandboxKey2 {
+		t.Errorf("keys fetched %d, key %q; want a refetch", keys, c.currentSigner().key)
 	}
 	if _, err := NewClient(testAppID, testMchID, docKey, WithSandbox(SandboxXDC), WithSignType(SignTypeHMACSHA256)); err == nil {
 		t.Error("sandbox with HMAC-SHA256 accepted")
@@ -292,15 +294,15 @@ func TestSubMerchant(t *testing.T) {
 	})
 	c := newTestClient(t, f, WithSubMerchant("wxsub", "1900000109"))
 	sub = "1900000109"
-	if _, err := c.call(context.Background(), queryEP, Params{}); err != nil {
+	if _, err := c.call(context.Background(), queryEP, nil); err != nil {
 		t.Fatal(err)
 	}
 	sub = "1900000999"
-	if _, err := c.call(context.Background(), queryEP, Params{}); !errors.Is(err, ErrMerchantMismatch) {
+	if _, err := c.call(context.Background(), queryEP, nil); !errors.Is(err, ErrMerchantMismatch) {
 		t.Errorf("answer for another sub-merchant: %v, want ErrMerchantMismatch", err)
 	}
 	sub = "" // not every answer echoes sub_mch_id
-	if _, err := c.call(context.Background(), queryEP, Params{}); err != nil {
+	if _, err := c.call(context.Background(), queryEP, nil); err != nil {
 		t.Errorf("answer without sub_mch_id: %v", err)
 	}
 	other, err := c.ForSubMerchant("wxsub", "1900000999")
@@ -316,7 +318,7 @@ func TestLoggingRedactsSecrets(t *testing.T) {
 	f := newFakeAPI(t, docKey, func(_ string, req Params) (int, Params) { return 200, ok(req) })
 	var buf bytes.Buffer
 	c := newTestClient(t, f, WithLogger(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))))
-	if _, err := c.call(context.Background(), queryEP, Params{"out_trade_no": "T1"}); err != nil {
+	if _, err := c.call(context.Background(), queryEP, []wire.Field{{Name: "out_trade_no", Value: "T1"}}); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()

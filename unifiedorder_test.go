@@ -35,10 +35,10 @@ func TestUnifiedOrderGolden(t *testing.T) {
 		OutTradeNo: "A-b_c|d*e@f",
 		FeeType:    "CNY",
 		TotalFee:   1,
-		// Given in UTC: sent as Beijing time, 8 hours later.
+		// Given in UTC: sent as Beijing() time, 8 hours later.
 		SpbillCreateIP: "2001:db8::1",
 		TimeStart:      time.Date(2024, 2, 29, 16, 30, 0, 0, time.UTC),
-		TimeExpire:     time.Date(2024, 3, 1, 9, 0, 5, 0, wxpay.Beijing),
+		TimeExpire:     time.Date(2024, 3, 1, 9, 0, 5, 0, wxpay.Beijing()),
 		GoodsTag:       "WXG",
 		NotifyURL:      "https://example.com/wxpay/notify",
 		TradeType:      wxpay.TradeTypeNative,
@@ -171,7 +171,7 @@ func TestUnifiedOrderValidation(t *testing.T) {
 		{"JSAPI without openid", func(r *wxpay.UnifiedOrderRequest) { r.OpenID = "" }, "openid"},
 		{"NATIVE without product_id", func(r *wxpay.UnifiedOrderRequest) { r.TradeType = wxpay.TradeTypeNative }, "product_id"},
 		{"NATIVE with product_id", func(r *wxpay.UnifiedOrderRequest) { r.TradeType, r.ProductID = wxpay.TradeTypeNative, "P1" }, ""},
-		{"APP needs nothing more", func(r *wxpay.UnifiedOrderRequest) { r.TradeType, r.OpenID = wxpay.TradeTypeApp, "" }, ""},
+		{"APP needs nothing more", func(r *wxpay.UnifiedOrderRequest) { r.TradeType, r.OpenID = wxpay.TradeTypeAPP, "" }, ""},
 		{"MWEB without scene_info", func(r *wxpay.UnifiedOrderRequest) { r.TradeType = wxpay.TradeTypeMWeb }, "scene_info"},
 		{"MWEB scene_info not JSON", func(r *wxpay.UnifiedOrderRequest) { r.TradeType, r.SceneInfo = wxpay.TradeTypeMWeb, "{h5_info:" }, "scene_info"},
 		{"detail not JSON", func(r *wxpay.UnifiedOrderRequest) { r.Detail = "iPhone 6s" }, "detail"},
@@ -191,7 +191,7 @@ func TestUnifiedOrderValidation(t *testing.T) {
 		{"profit_sharing of 17", func(r *wxpay.UnifiedOrderRequest) { r.ProfitSharing = strings.Repeat("Y", 17) }, "profit_sharing"},
 		{"scene_info of 257", func(r *wxpay.UnifiedOrderRequest) { r.SceneInfo = `"` + strings.Repeat("s", 255) + `"` }, "scene_info"},
 		{"time_expire before time_start", func(r *wxpay.UnifiedOrderRequest) {
-			r.TimeStart = time.Date(2024, 1, 1, 12, 0, 0, 0, wxpay.Beijing)
+			r.TimeStart = time.Date(2024, 1, 1, 12, 0, 0, 0, wxpay.Beijing())
 			r.TimeExpire = r.TimeStart.Add(-time.Minute)
 		}, "time_expire"},
 		{"time_expire alone", func(r *wxpay.UnifiedOrderRequest) { r.TimeExpire = time.Now().Add(time.Hour) }, ""},

@@ -1,13 +1,14 @@
 package wxpay
 
 import (
-	"bytes"
+	"context"
 	"errors"
-	"maps"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/wxpay-go/wxpay/internal/wire"
 )
 
 func TestParseXML(t *testing.T) {
@@ -29,7 +30,6 @@ func TestParseXML(t *testing.T) {
 		{"chinese", `<xml><body><![CDATA[腾讯充值中心-QQ会员充值]]></body></xml>`, Params{"body": "腾讯充值中心-QQ会员充值"}},
 		{"root is any name", `<root><out_refund_no>R1</out_refund_no></root>`, Params{"out_refund_no": "R1"}},
 		{"character reference", `<xml><a>x&#13;y&#x41;</a></xml>`, Params{"a": "x\ryA"}},
-		{"comment between fields", `<xml><a>1</a><!-- c --><b>2</b></xml>`, Params{"a": "1", "b": "2"}},
 		{"empty root", `<xml></xml>`, Params{}},
 	}
 	for _, tt := range tests {
@@ -41,12 +41,12 @@ func TestParseXML(t *testing.T) {
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("ParseXML (-want +got):\n%s", diff)
 			}
-			std, err := decodeStd([]byte(tt.in))
+			_, std, err := wire.Decode([]byte(tt.in))
 			if err != nil {
-				t.Fatalf("decodeStd: %v", err)
+				t.Fatalf("wire.Decode: %v", err)
 			}
-			if diff := cmp.Diff(std, got); diff != "" {
-				t.Errorf("ParseXML differs from decodeStd (-std +fast):\n%s", diff)
+			if diff := cmp.Diff(got, paramsOf(std)); diff != "" {
+				t.Errorf("ParseXML differs from wire.Decode (-ParseXML +Decode):\n%s", diff)
 			}
 		})
 	}
@@ -76,6 +76,16 @@ func TestParseXMLHostile(t *testing.T) {
 		{"control character", "<xml><a>\x01</a></xml>"},
 		{"GBK declaration", `<?xml version="1.0" encoding="GBK"?><xml><a>1</a></xml>`},
 		{"html page", `<html><body><h1>502 Bad Gateway</h1></body></html>`},
+		{"comment between fields", `<xml><a>1</a><!-- c --><b>2</b></xml>`},
+		{"comment before the root", `<!-- c --><xml><a>1</a></xml>`},
+		{"processing instruction", `<xml><?php echo 1 ?><a>1</a></xml>`},
+		{"declaration after a space", ` <?xml version="1.0"?><xml><a>1</a></xml>`},
+		{"declaration inside the root", `<xml><?xml version="1.0"?><a>1</a></xml>`},
+		{"colon name", `<xml><a:b>1</a:b></xml>`},
+		{"leading colon name", `<xml><:a>1</:a></xml>`},
+		{"surrogate reference", `<xml><a>&#xD800;</a></xml>`},
+		{"NUL reference", `<xml><a>&#0;</a></xml>`},
+		{"FFFE reference", `<xml><a>&#xFFFE;</a></xml>`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,64 +121,34 @@ func TestAppendXML(t *testing.T) {
 	}
 }
 
-func TestCheckText(t *testing.T) {
-	tests := []struct {
-		k, v string
-		ok   bool
-	}{
-		{"body", "plain ascii, longer than one eight-byte word", true},
-		{"body", "tabs\tnew\nlines\r\nand 腾讯 and emoji 😀", true},
-		{"body", "", true},
-		{"body", "eightASC\x01", false},         // found past the word-at-a-time path
-		{"body", "0123456789abcdef\x1f", false}, // two whole words first
-		{"body", "腾讯\x00", false},
-		{"body", "\xff\xfe invalid UTF-8 after a word", false},
-		{"body", "U+FFFE \uFFFE", false},
-		{"bad name", "v", false},
-		{"ns:name", "v", false},
-		{"", "v", false},
-	}
-	for _, tt := range tests {
-		err := checkText(tt.k, tt.v)
+func TestPrepareRefuses(t *testing.T) {
+	c := plainClient(t)
+	for _, tt := range []struct{ k, v string }{
+		{"body", "eightASC\x01"}, {"body", "腾讯\x00"}, {"body", "\xff\xfe invalid UTF-8"},
+		{"body", "U+FFFE \uFFFE"}, {"bad name", "v"}, {"ns:name", "v"},
+	} {
+		_, err := c.prepare(context.Background(), endpoint{path: "/p"}, []wire.Field{{Name: tt.k, Value: tt.v}})
 		var ve *ValidationError
-		if tt.ok != (err == nil) || err != nil && (!errors.As(err, &ve) || ve.Field != tt.k) {
-			t.Errorf("checkText(%q, %q) = %v, want ok %v", tt.k, tt.v, err, tt.ok)
+		if !errors.As(err, &ve) || ve.Field != tt.k {
+			t.Errorf("prepare(%q=%q) = %v, want a *ValidationError naming it", tt.k, tt.v, err)
 		}
 	}
 }
 
-func TestHasCDATABreak(t *testing.T) {
-	for _, v := range []string{"", "a", "]", "\r", "abcdefg]", "abcdefgh]", "abcdefgh\r", "]]>", "腾讯充值中心-QQ会员充值",
-		"0123456789abcdef", "0123456789abcde]", "\x00\x80\xff\x5c\x5e\x0c\x0e\x8d\xdd", "\x5d\x00\x00\x00\x00\x00\x00\x00"} {
-		want := strings.ContainsAny(v, "]\r")
-		if got := hasCDATABreak(v); got != want {
-			t.Errorf("hasCDATABreak(%q) = %v, want %v", v, got, want)
-		}
-	}
-}
-
-func TestAppendSignedXML(t *testing.T) {
-	p := Params{"body": "b", "total_fee": "1", "attach": "", "sign": "stale"}
-	before := maps.Clone(p)
-	extra := []field{{"appid", "wx1"}, {"nonce_str", "n"}, {"sign_type", "MD5"}}
-	got, err := appendSignedXML(nil, fieldsOf(p), extra, docKey, SignTypeMD5)
+func TestPrepare(t *testing.T) {
+	c := plainClient(t, WithNonceFunc(func() string { return "n" }))
+	req := []wire.Field{{Name: "body", Value: "b\r\n腾讯 😀"}, {Name: "total_fee", Value: "1"}, {Name: "attach", Value: ""}, {Name: "sign", Value: "stale"}}
+	sr, err := c.prepare(context.Background(), endpoint{path: "/p"}, req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Params{"appid": "wx1", "body": "b", "nonce_str": "n", "sign_type": "MD5", "total_fee": "1"}
+	want := Params{"appid": testAppID, "mch_id": testMchID, "body": "b\r\n腾讯 😀", "nonce_str": "n", "sign_type": "MD5", "total_fee": "1"}
 	want["sign"] = mustSign(t, want)
-	if string(got) != string(want.AppendXML(nil)) {
-		t.Errorf("appendSignedXML =\n%s\nwant (empty and stale sign left out, extra merged in order)\n%s", got, want.AppendXML(nil))
+	if string(sr.body) != string(want.AppendXML(nil)) {
+		t.Errorf("prepare =\n%s\nwant (empty and stale sign left out, pipeline fields merged in order)\n%s", sr.body, want.AppendXML(nil))
 	}
-	if diff := cmp.Diff(before, p); diff != "" {
-		t.Errorf("appendSignedXML modified its map (-before +after):\n%s", diff)
-	}
-
-	if _, err := appendSignedXML(nil, []field{{"appid", "wx2"}}, extra, docKey, SignTypeMD5); err == nil {
-		t.Error("appendSignedXML with a field both in the map and in extra: no error")
-	}
-	if _, err := appendSignedXML(nil, fieldsOf(p), extra, docKey, "SHA1"); !errors.Is(err, ErrUnknownSignType) {
-		t.Errorf("appendSignedXML with sign type SHA1: %v, want ErrUnknownSignType", err)
+	if _, err := c.prepare(context.Background(), endpoint{path: "/p"}, []wire.Field{{Name: "appid", Value: "wx2"}}); err == nil {
+		t.Error("prepare with a field the pipeline adds too: no error")
 	}
 }
 
@@ -181,31 +161,33 @@ func mustSign(t *testing.T, p Params) string {
 	return s
 }
 
-func TestPrintableASCII(t *testing.T) {
-	ref := func(s string, cdata bool) bool {
-		for i := 0; i < len(s); i++ {
-			if c := s[i]; c < 0x20 || c >= 0x80 || c == '>' && !cdata {
-				return false
-			}
-		}
-		return true
+// paramsOf is the map of fields.
+func paramsOf(fields []wire.Field) Params {
+	p := Params{}
+	for _, f := range fields {
+		p[f.Name] = f.Value
 	}
-	// Bytes at each boundary of the checks, placed at every position.
-	edges := []byte{0x00, 0x1f, 0x20, '=', '>', '?', 0x7e, 0x7f, 0x80, 0xff}
-	base := []byte(strings.Repeat("aZ09+/=_", 4))
-	for pos := 0; pos < 32; pos++ {
-		for _, e := range edges {
-			b := bytes.Clone(base)
-			b[pos] = e
-			s := string(b)
-			for _, cdata := range []bool{false, true} {
-				if got, want := printableASCII32(s, cdata), ref(s, cdata); got != want {
-					t.Errorf("printableASCII32(%q, %v) = %v, want %v", s, cdata, got, want)
-				}
-				if got, want := printableASCII8(s[pos/8*8:pos/8*8+8], cdata), ref(s[pos/8*8:pos/8*8+8], cdata); got != want {
-					t.Errorf("printableASCII8(%q, %v) = %v, want %v", s[pos/8*8:pos/8*8+8], cdata, got, want)
-				}
-			}
-		}
+	return p
+}
+
+// built is a request's fields as build makes them, as a map.
+func built[T any, P interface {
+	*T
+	builder
+}](r P) (Params, error) {
+	fields, err := build(r)
+	if err != nil {
+		return nil, err
 	}
+	return paramsOf(fields), nil
+}
+
+// plainClient is a client that is not meant to send anything.
+func plainClient(t testing.TB, opts ...Option) *Client {
+	t.Helper()
+	c, err := NewClient(testAppID, testMchID, docKey, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -77,7 +77,7 @@ var noBill = answer{returnMsg: "No Bill Exist", billCode: "20002"}
 // tar_type.
 func checkBillRequest(p wxpay.Params) (answer, bool) {
 	date := p["bill_date"]
-	if _, err := time.ParseInLocation("20060102", date, wxpay.Beijing); err != nil || len(date) != 8 {
+	if _, err := time.ParseInLocation("20060102", date, wxpay.Beijing()); err != nil || len(date) != 8 {
 		return reject("invalid bill_date"), false
 	}
 	if t := p["tar_type"]; t != "" && t != "GZIP" {
@@ -100,7 +100,7 @@ func billFile(p wxpay.Params, body []byte) answer {
 
 // onDate reports whether t is on the Beijing day date (yyyyMMdd).
 func onDate(t time.Time, date string) bool {
-	return !t.IsZero() && t.In(wxpay.Beijing).Format("20060102") == date
+	return !t.IsZero() && t.In(wxpay.Beijing()).Format("20060102") == date
 }
 
 // billRows lists the day's events of the sub-merchant sub (all, when
@@ -139,7 +139,7 @@ func (s *Server) billRows(date, typ, sub string) []billRow {
 // baseRow fills the columns every row of the order has.
 func (s *Server) baseRow(o *order, at time.Time, state string) map[string]string {
 	return map[string]string{
-		"交易时间": at.In(wxpay.Beijing).Format("2006-01-02 15:04:05"), "公众账号ID": s.appID, "商户号": s.mchID,
+		"交易时间": at.In(wxpay.Beijing()).Format("2006-01-02 15:04:05"), "公众账号ID": s.appID, "商户号": s.mchID,
 		"特约商户号": o.subMchColumn(), "设备号": o.req["device_info"], "微信订单号": o.transactionID, "商户订单号": o.req["out_trade_no"],
 		"用户标识": o.pay.OpenID, "交易类型": o.req["trade_type"], "交易状态": state, "付款银行": o.pay.BankType,
 		"货币种类": o.feeType(), "商品名称": o.req["body"], "商户数据包": o.req["attach"], "费率": "0.60%", "费率备注": "",
@@ -171,8 +171,8 @@ func (s *Server) refundRow(rf *refund) billRow {
 	r.cols = s.baseRow(rf.order, rf.succeeded, "REFUND")
 	for k, v := range map[string]string{
 		"应结订单金额": "0.00", "代金券金额": "0.00",
-		"退款申请时间": rf.created.In(wxpay.Beijing).Format("2006-01-02 15:04:05"),
-		"退款成功时间": rf.succeeded.In(wxpay.Beijing).Format("2006-01-02 15:04:05"),
+		"退款申请时间": rf.created.In(wxpay.Beijing()).Format("2006-01-02 15:04:05"),
+		"退款成功时间": rf.succeeded.In(wxpay.Beijing()).Format("2006-01-02 15:04:05"),
 		"微信退款单号": rf.refundID, "商户退款单号": rf.outRefundNo, "退款金额": yuan(r.refund),
 		"充值券退款金额": yuan(r.recharge), "退款类型": "ORIGINAL", "退款状态": "SUCCESS",
 		"手续费": feeYuan(r.fee), "订单金额": "0.00", "申请退款金额": yuan(r.requested),

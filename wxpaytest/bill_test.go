@@ -15,7 +15,7 @@ import (
 )
 
 func TestDownloadBill(t *testing.T) {
-	clk, withClock := clockAt(time.Date(2024, 5, 1, 9, 30, 0, 0, wxpay.Beijing))
+	clk, withClock := clockAt(time.Date(2024, 5, 1, 9, 30, 0, 0, wxpay.Beijing()))
 	srv := newServer(t, withClock)
 	hc := certClient(t, srv)
 

@@ -136,7 +136,7 @@ func ExampleServer_CompleteRefund() {
 	ctx := context.Background()
 	if _, err := c.UnifiedOrder(ctx, &wxpay.UnifiedOrderRequest{
 		Body: "一杯咖啡", OutTradeNo: "20240501003", TotalFee: 2500, SpbillCreateIP: "203.0.113.7",
-		NotifyURL: "https://shop.example.com/notify", TradeType: wxpay.TradeTypeApp,
+		NotifyURL: "https://shop.example.com/notify", TradeType: wxpay.TradeTypeAPP,
 	}); err != nil {
 		panic(err)
 	}

@@ -77,7 +77,7 @@ func (s *Server) downloadFundFlow(p wxpay.Params) answer {
 			expenses, outSum = expenses+1, outSum+e.amount
 		}
 		rows = append(rows, []string{
-			e.at.In(wxpay.Beijing).Format("2006-01-02 15:04:05"), e.bizID, s.flowID(e),
+			e.at.In(wxpay.Beijing()).Format("2006-01-02 15:04:05"), e.bizID, s.flowID(e),
 			e.biz, e.biz, kind, yuan(e.amount), yuan(balance), e.applicant, e.memo, e.voucher,
 		})
 	}
@@ -97,7 +97,7 @@ func (s *Server) flowID(e flowEntry) string {
 	if e.account == accountFees {
 		n = 2
 	}
-	return fmt.Sprintf("%s%s%09d%d", s.mchID, e.at.In(wxpay.Beijing).Format("20060102"), e.seq, n)
+	return fmt.Sprintf("%s%s%09d%d", s.mchID, e.at.In(wxpay.Beijing()).Format("20060102"), e.seq, n)
 }
 
 // flowEntries lists, oldest first, every movement of the account of the

@@ -22,14 +22,14 @@ import (
 // a refund and a reversed payment-code order; on 2 May a refund.
 func fundFlowServer(t *testing.T) (srv *wxpaytest.Server, txn1, refund1 string) {
 	t.Helper()
-	clk, withClock := clockAt(time.Date(2024, 4, 30, 12, 0, 0, 0, wxpay.Beijing))
+	clk, withClock := clockAt(time.Date(2024, 4, 30, 12, 0, 0, 0, wxpay.Beijing()))
 	srv = newServer(t, withClock)
 	hc := certClient(t, srv)
 
 	paidOrder(t, srv, "FF000000", 1000, wxpaytest.Payment{})
-	clk.Set(time.Date(2024, 5, 1, 9, 30, 0, 0, wxpay.Beijing))
+	clk.Set(time.Date(2024, 5, 1, 9, 30, 0, 0, wxpay.Beijing()))
 	paidOrder(t, srv, "FF000001", 600, wxpaytest.Payment{})
-	clk.Set(time.Date(2024, 5, 1, 10, 30, 0, 0, wxpay.Beijing))
+	clk.Set(time.Date(2024, 5, 1, 10, 30, 0, 0, wxpay.Beijing()))
 	paidOrder(t, srv, "FF000002", 129, wxpaytest.Payment{Coupons: []wxpay.Coupon{{Type: "NO_CASH", ID: "c1", Fee: 29}}})
 	req := refundReq("FF000001", "FFR00001", 600, 142)
 	req["refund_desc"] = "缺货"
@@ -37,7 +37,7 @@ func fundFlowServer(t *testing.T) (srv *wxpaytest.Server, txn1, refund1 string) 
 	wantResult(t, "refund", r, "")
 	wantResult(t, "micropay", call(t, srv, hc, "/pay/micropay", microPayReq("FF000003", code1, 300), wxpay.SignTypeMD5), "")
 	wantResult(t, "reverse", call(t, srv, hc, "/secapi/pay/reverse", wxpay.Params{"out_trade_no": "FF000003"}, wxpay.SignTypeMD5), "")
-	clk.Set(time.Date(2024, 5, 2, 8, 0, 0, 0, wxpay.Beijing))
+	clk.Set(time.Date(2024, 5, 2, 8, 0, 0, 0, wxpay.Beijing()))
 	wantResult(t, "refund", call(t, srv, hc, "/secapi/pay/refund", refundReq("FF000001", "FFR00002", 600, 1), wxpay.SignTypeMD5), "")
 	return srv, r["transaction_id"], r["refund_id"]
 }
@@ -154,7 +154,7 @@ func TestSDKDownloadFundFlow(t *testing.T) {
 	ctx := context.Background()
 	srv, txn1, refund1 := fundFlowServer(t)
 	c := newClient(t, srv, withCert(srv)) // MD5 client; fund flow goes HMAC-SHA256 anyway
-	f, err := c.DownloadFundFlow(ctx, &wxpay.DownloadFundFlowRequest{BillDate: time.Date(2024, 5, 1, 0, 0, 0, 0, wxpay.Beijing), AccountType: wxpay.AccountTypeBasic})
+	f, err := c.DownloadFundFlow(ctx, &wxpay.DownloadFundFlowRequest{BillDate: time.Date(2024, 5, 1, 0, 0, 0, 0, wxpay.Beijing()), AccountType: wxpay.AccountTypeBasic})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestSDKDownloadFundFlow(t *testing.T) {
 	for _, r := range f.Rows {
 		got = append(got, row{r.Time, r.BizTransactionID, r.BizName, r.FinancialType, r.Amount, r.Balance, r.Applicant, r.Memo, r.BizVoucherID})
 	}
-	at := func(h, m int) time.Time { return time.Date(2024, 5, 1, h, m, 0, 0, wxpay.Beijing) }
+	at := func(h, m int) time.Time { return time.Date(2024, 5, 1, h, m, 0, 0, wxpay.Beijing()) }
 	want := []row{
 		{at(9, 30), txn1, "交易", "收入", 600, 1600, "system", "", ""},
 		{at(10, 30), got[1].BizID, "交易", "收入", 100, 1700, "system", "", ""},
@@ -187,7 +187,7 @@ func TestSDKDownloadFundFlow(t *testing.T) {
 		}
 	}
 
-	_, err = c.DownloadFundFlow(ctx, &wxpay.DownloadFundFlowRequest{BillDate: time.Date(2024, 5, 1, 0, 0, 0, 0, wxpay.Beijing), AccountType: wxpay.AccountTypeOperation})
+	_, err = c.DownloadFundFlow(ctx, &wxpay.DownloadFundFlowRequest{BillDate: time.Date(2024, 5, 1, 0, 0, 0, 0, wxpay.Beijing()), AccountType: wxpay.AccountTypeOperation})
 	if !errors.Is(err, wxpay.ErrNoBill) {
 		t.Fatalf("operation account: %v, want ErrNoBill", err)
 	}

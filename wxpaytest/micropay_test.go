@@ -205,7 +205,7 @@ func TestPayEndsUserPaying(t *testing.T) {
 }
 
 func TestReverse(t *testing.T) {
-	clk, withClock := clockAt(time.Date(2024, 5, 1, 10, 0, 0, 0, wxpay.Beijing))
+	clk, withClock := clockAt(time.Date(2024, 5, 1, 10, 0, 0, 0, wxpay.Beijing()))
 	srv := newServer(t, withClock)
 	hc := certClient(t, srv)
 	reverse := func(p wxpay.Params) wxpay.Params {
@@ -391,7 +391,7 @@ func TestSDKMicroPayAndOpenID(t *testing.T) {
 	ctx := context.Background()
 	srv := newServer(t)
 	c := newClient(t, srv, wxpay.WithSignType(wxpay.SignTypeHMACSHA256), withCert(srv))
-	openid, err := c.AuthCodeToOpenID(ctx, code1)
+	ao, err := c.AuthCodeToOpenID(ctx, &wxpay.AuthCodeToOpenIDRequest{AuthCode: code1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -402,11 +402,11 @@ func TestSDKMicroPayAndOpenID(t *testing.T) {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(
-		[]any{wxpay.TradeStateSuccess, wxpay.TradeTypeMicroPay, int64(2000), int64(2000), openid, "a"},
+		[]any{wxpay.TradeStateSuccess, wxpay.TradeTypeMicroPay, int64(2000), int64(2000), ao.OpenID, "a"},
 		[]any{resp.TradeState, resp.TradeType, resp.TotalFee, resp.CashFee, resp.OpenID, resp.Attach}); diff != "" {
 		t.Fatalf("micropay (-want +got):\n%s", diff)
 	}
-	_, err = c.AuthCodeToOpenID(ctx, code1)
+	_, err = c.AuthCodeToOpenID(ctx, &wxpay.AuthCodeToOpenIDRequest{AuthCode: code1})
 	var we *wxpay.Error
 	if !errors.As(err, &we) || we.ErrCode != "AUTHCODEEXPIRE" {
 		t.Fatalf("openid of a spent code: %v", err)

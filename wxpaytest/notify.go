@@ -262,7 +262,7 @@ func (s *Server) forge(f Forgery, url, outTradeNo string) (delivery, error) {
 	if o.transactionID == "" {
 		// What an attacker can know: the order number and amount, not
 		// WeChat's ids.
-		o.transactionID = "4200000000" + now.In(wxpay.Beijing).Format("20060102") + "0000000000"
+		o.transactionID = "4200000000" + now.In(wxpay.Beijing()).Format("20060102") + "0000000000"
 		o.pay = Payment{OpenID: "oUpF8u" + randomAlnum(22), BankType: "CFT", TimeEnd: now}
 		o.cashFee = o.totalFee
 	}

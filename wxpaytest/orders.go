@@ -136,7 +136,7 @@ func checkOrder(p wxpay.Params) (int64, answer, bool) {
 	}
 	for _, f := range [...]string{"time_start", "time_expire"} {
 		if v := p[f]; v != "" {
-			if _, err := time.ParseInLocation("20060102150405", v, wxpay.Beijing); err != nil {
+			if _, err := time.ParseInLocation("20060102150405", v, wxpay.Beijing()); err != nil {
 				return 0, badFormat(f), false
 			}
 		}
@@ -154,7 +154,7 @@ func (s *Server) unifiedOrder(p wxpay.Params) answer {
 	}
 	tt := wxpay.TradeType(p["trade_type"])
 	switch tt {
-	case wxpay.TradeTypeJSAPI, wxpay.TradeTypeNative, wxpay.TradeTypeMWeb, wxpay.TradeTypeApp:
+	case wxpay.TradeTypeJSAPI, wxpay.TradeTypeNative, wxpay.TradeTypeMWeb, wxpay.TradeTypeAPP:
 	default:
 		return badFormat("trade_type")
 	}
@@ -199,7 +199,7 @@ func (s *Server) unifiedOrder(p wxpay.Params) answer {
 func (s *Server) newPrepay(o *order, now time.Time) {
 	s.st.seq++
 	o.prepayAt = now
-	o.prepayID = "wx" + now.In(wxpay.Beijing).Format("20060102150405") + fmt.Sprintf("%08x%012x", s.st.seq, rand.Uint64()>>16)
+	o.prepayID = "wx" + now.In(wxpay.Beijing()).Format("20060102150405") + fmt.Sprintf("%08x%012x", s.st.seq, rand.Uint64()>>16)
 	switch wxpay.TradeType(o.req["trade_type"]) {
 	case wxpay.TradeTypeNative:
 		o.codeURL = "weixin://wxpay/bizpayurl?pr=" + randomAlnum(7)
@@ -277,7 +277,7 @@ func (o *order) paymentFields() wxpay.Params {
 		"cash_fee":       fen(o.cashFee),
 		"transaction_id": o.transactionID,
 		"out_trade_no":   o.req["out_trade_no"],
-		"time_end":       o.pay.TimeEnd.In(wxpay.Beijing).Format("20060102150405"),
+		"time_end":       o.pay.TimeEnd.In(wxpay.Beijing()).Format("20060102150405"),
 	}
 	setIf(p, "device_info", o.req["device_info"])
 	setIf(p, "attach", o.req["attach"])
@@ -290,7 +290,7 @@ func (o *order) paymentFields() wxpay.Params {
 		p["coupon_count"] = strconv.Itoa(len(o.pay.Coupons))
 		for i, c := range o.pay.Coupons {
 			n := "_" + strconv.Itoa(i)
-			setIf(p, "coupon_type"+n, c.Type)
+			setIf(p, "coupon_type"+n, string(c.Type))
 			p["coupon_id"+n] = c.ID
 			p["coupon_fee"+n] = fen(c.Fee)
 		}
@@ -368,7 +368,7 @@ func (s *Server) pay(outTradeNo string, pm Payment) (*delivery, error) {
 	}
 	now := s.cfg.now()
 	if exp := o.req["time_expire"]; exp != "" {
-		if t, _ := time.ParseInLocation("20060102150405", exp, wxpay.Beijing); now.After(t) {
+		if t, _ := time.ParseInLocation("20060102150405", exp, wxpay.Beijing()); now.After(t) {
 			return nil, fmt.Errorf("%w: order %q expired at %s", ErrState, outTradeNo, t)
 		}
 	}
@@ -466,7 +466,7 @@ func (s *Server) newID(prefix string, t time.Time, n int) string {
 	s.st.seq++
 	// Eight random digits keep ids of two servers (a restarted one, say)
 	// from colliding on the same day and sequence number.
-	id := prefix + strconv.FormatUint(1e8+rand.Uint64N(9e8), 10)[1:] + t.In(wxpay.Beijing).Format("20060102")
+	id := prefix + strconv.FormatUint(1e8+rand.Uint64N(9e8), 10)[1:] + t.In(wxpay.Beijing()).Format("20060102")
 	seq := strconv.Itoa(s.st.seq)
 	for len(id)+len(seq) < n {
 		id += "0"

@@ -121,7 +121,7 @@ func TestRefundRules(t *testing.T) {
 }
 
 func TestRefundQuery(t *testing.T) {
-	now := time.Date(2024, 5, 1, 12, 0, 0, 0, wxpay.Beijing)
+	now := time.Date(2024, 5, 1, 12, 0, 0, 0, wxpay.Beijing())
 	srv := newServer(t, wxpaytest.WithClock(func() time.Time { return now }))
 	hc := certClient(t, srv)
 	paidOrder(t, srv, "Q0000001", 10000, wxpaytest.Payment{})
@@ -262,7 +262,7 @@ func TestEncryptReqInfoVector(t *testing.T) {
 func TestRefundNotify(t *testing.T) {
 	m := &merchant{}
 	ms := httptestServer(t, m)
-	now := time.Date(2024, 5, 1, 12, 30, 0, 0, wxpay.Beijing)
+	now := time.Date(2024, 5, 1, 12, 30, 0, 0, wxpay.Beijing())
 	srv := newServer(t, fastNotifies, wxpaytest.WithClock(func() time.Time { return now }),
 		wxpaytest.WithRefundNotifyURL(ms.URL+"/platform"), wxpaytest.WithManualRefunds())
 	hc := certClient(t, srv)

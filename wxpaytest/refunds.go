@@ -207,7 +207,7 @@ func (rf *refund) fields() wxpay.Params {
 	p["coupon_refund_count"] = strconv.Itoa(len(rf.coupons))
 	for i, c := range rf.coupons {
 		n := "_" + strconv.Itoa(i)
-		setIf(p, "coupon_type"+n, c.Type)
+		setIf(p, "coupon_type"+n, string(c.Type))
 		p["coupon_refund_id"+n] = c.ID
 		p["coupon_refund_fee"+n] = fen(c.Fee)
 	}
@@ -282,7 +282,7 @@ func (rf *refund) addQueryFields(q wxpay.Params, n string) {
 	q["coupon_refund_count"+n] = strconv.Itoa(len(rf.coupons))
 	for m, c := range rf.coupons {
 		nm := n + "_" + strconv.Itoa(m)
-		setIf(q, "coupon_type"+nm, c.Type)
+		setIf(q, "coupon_type"+nm, string(c.Type))
 		q["coupon_refund_id"+nm] = c.ID
 		q["coupon_refund_fee"+nm] = fen(c.Fee)
 	}
@@ -290,7 +290,7 @@ func (rf *refund) addQueryFields(q wxpay.Params, n string) {
 	q["refund_account"+n] = rf.account
 	q["refund_recv_accout"+n] = rf.order.recvAccount() // [sic], as on the wire
 	if rf.status == wxpay.RefundStatusSuccess {
-		q["refund_success_time"+n] = rf.succeeded.In(wxpay.Beijing).Format("2006-01-02 15:04:05")
+		q["refund_success_time"+n] = rf.succeeded.In(wxpay.Beijing()).Format("2006-01-02 15:04:05")
 	}
 }
 
@@ -334,7 +334,7 @@ func (rf *refund) notifyFields() wxpay.Params {
 	p["refund_account"] = rf.account
 	p["refund_request_source"] = "API"
 	if rf.status == wxpay.RefundStatusSuccess {
-		p["success_time"] = rf.succeeded.In(wxpay.Beijing).Format("2006-01-02 15:04:05")
+		p["success_time"] = rf.succeeded.In(wxpay.Beijing()).Format("2006-01-02 15:04:05")
 	}
 	return p
 }

@@ -30,7 +30,7 @@ func WithSandbox() Option { return func(c *config) { c.sandbox = true } }
 const sandboxMD5Only = "sign_type参数错误: 沙箱环境只支持MD5签名"
 
 // sandboxPrefixes are the sandbox's API path prefixes.
-var sandboxPrefixes = [...]string{wxpay.SandboxLegacy, wxpay.SandboxXDC}
+var sandboxPrefixes = [...]string{string(wxpay.SandboxLegacy), string(wxpay.SandboxXDC)}
 
 // sandboxAliases are the other paths some SDKs use in the sandbox for an
 // API path (spec §10: the sandbox refund path conflict).
@@ -38,8 +38,8 @@ var sandboxAliases = map[string]string{"/pay/refund": "/secapi/pay/refund"}
 
 // sandboxKeyPaths serve the sandbox key, under their full path.
 var sandboxKeyPaths = map[string]bool{
-	wxpay.SandboxLegacy + "/pay/getsignkey": true,
-	"/xdc/apiv2getsignkey/sign/getsignkey":  true,
+	string(wxpay.SandboxLegacy) + "/pay/getsignkey": true,
+	"/xdc/apiv2getsignkey/sign/getsignkey":          true,
 }
 
 // route resolves a request path. Without WithSandbox the API paths are

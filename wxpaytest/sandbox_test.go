@@ -148,8 +148,8 @@ func TestNoSandboxWithoutOption(t *testing.T) {
 // prefixes: the key is fetched once, and requests, answers, the payment
 // notify, the JSAPI parameters and the refund notify all use it.
 func TestSDKSandbox(t *testing.T) {
-	for _, prefix := range []string{wxpay.SandboxLegacy, wxpay.SandboxXDC} {
-		t.Run(prefix, func(t *testing.T) {
+	for _, prefix := range []wxpay.SandboxPrefix{wxpay.SandboxLegacy, wxpay.SandboxXDC} {
+		t.Run(string(prefix), func(t *testing.T) {
 			ctx := context.Background()
 			srv := newServer(t, wxpaytest.WithSandbox(), fastNotifies)
 			c := newClient(t, srv, wxpay.WithSandbox(prefix), withCert(srv))
@@ -199,7 +199,7 @@ func TestSDKSandbox(t *testing.T) {
 			if prefix == wxpay.SandboxXDC {
 				keyPath = "/xdc/apiv2getsignkey/sign/getsignkey"
 			}
-			want := []string{keyPath, prefix + "/pay/unifiedorder", prefix + "/pay/orderquery", prefix + "/secapi/pay/refund"}
+			want := []string{string(keyPath), string(prefix) + "/pay/unifiedorder", string(prefix) + "/pay/orderquery", string(prefix) + "/secapi/pay/refund"}
 			if diff := cmp.Diff(want, paths(srv)); diff != "" {
 				t.Fatalf("requests (-want +got):\n%s", diff)
 			}

@@ -133,7 +133,7 @@ func TestSDKFlow(t *testing.T) {
 			}
 
 			var apiErr *wxpay.Error
-			if err := c.CloseOrder(ctx, "SDK00001"); !errors.As(err, &apiErr) || apiErr.ErrCode != "ORDERPAID" {
+			if _, err := c.CloseOrder(ctx, &wxpay.CloseOrderRequest{OutTradeNo: "SDK00001"}); !errors.As(err, &apiErr) || apiErr.ErrCode != "ORDERPAID" {
 				t.Fatalf("closing a paid order: %v", err)
 			}
 
@@ -179,7 +179,7 @@ func TestSDKFlow(t *testing.T) {
 				t.Fatalf("order query after the refund: %v, %+v", err, q)
 			}
 
-			bill, err := c.DownloadBill(ctx, &wxpay.DownloadBillRequest{BillDate: time.Now().In(wxpay.Beijing)})
+			bill, err := c.DownloadBill(ctx, &wxpay.DownloadBillRequest{BillDate: time.Now().In(wxpay.Beijing())})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -243,7 +243,7 @@ func TestSDKRejectsForgeries(t *testing.T) {
 	backend := merchantBackend(t, c, b)
 	if _, err := c.UnifiedOrder(context.Background(), &wxpay.UnifiedOrderRequest{
 		Body: "x", OutTradeNo: "SDK00003", TotalFee: 100, SpbillCreateIP: "127.0.0.1",
-		NotifyURL: backend + "/pay", TradeType: wxpay.TradeTypeApp,
+		NotifyURL: backend + "/pay", TradeType: wxpay.TradeTypeAPP,
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -335,7 +335,7 @@ func TestSDKRetryIsIdempotent(t *testing.T) {
 	c := newClient(t, srv, wxpay.WithRetry(wxpay.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond}))
 	uo, err := c.UnifiedOrder(context.Background(), &wxpay.UnifiedOrderRequest{
 		Body: "x", OutTradeNo: "SDK00004", TotalFee: 100, SpbillCreateIP: "127.0.0.1",
-		NotifyURL: "http://127.0.0.1:9/pay", TradeType: wxpay.TradeTypeApp,
+		NotifyURL: "http://127.0.0.1:9/pay", TradeType: wxpay.TradeTypeAPP,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -355,7 +355,7 @@ func TestSDKRefundCoupons(t *testing.T) {
 	c := newClient(t, srv, withCert(srv))
 	if _, err := c.UnifiedOrder(ctx, &wxpay.UnifiedOrderRequest{
 		Body: "x", OutTradeNo: "SDK00005", TotalFee: 1000, SpbillCreateIP: "127.0.0.1",
-		NotifyURL: "http://127.0.0.1:9/pay", TradeType: wxpay.TradeTypeApp,
+		NotifyURL: "http://127.0.0.1:9/pay", TradeType: wxpay.TradeTypeAPP,
 	}); err != nil {
 		t.Fatal(err)
 	}

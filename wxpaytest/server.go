@@ -246,6 +246,12 @@ type endpoint struct {
 	cert       bool     // demands a verified client certificate (/secapi/)
 	billErrors bool     // errors are downloadbill's unsigned XML with error_code
 	hmacOnly   bool     // only HMAC-SHA256 requests are accepted
+	md5Only    bool     // only MD5 requests are accepted
+	noSignType bool     // sign_type must not be sent: MD5, as for red packets
+	appIDField string   // the request's app id field: "" means "appid", "-" none
+	mchIDField string   // the request's merchant id field: "" means "mch_id"
+	unsigned   bool     // the answer carries no sign (transfers)
+	noSubAppID bool     // sub_appid is refused (profit-sharing finish)
 	keyFetch   bool     // the sandbox's getsignkey: its own envelope, see sandboxKeyAnswer
 	optSub     bool     // sub_mch_id is optional for a service provider (bills)
 	required   []string // business fields that must be non-empty
@@ -403,12 +409,24 @@ func (s *Server) process(rt route, r *http.Request, body []byte, f *Fault) (wxpa
 	if rt.keyFetch {
 		return p, s.sandboxKeyAnswer(p)
 	}
-	for _, f := range [...]string{"appid", "mch_id", "nonce_str", "sign"} {
-		if p[f] == "" {
+	appField, mchField := rt.appID(), rt.mchID()
+	for _, f := range [...]string{appField, mchField, "nonce_str", "sign"} {
+		if f != "-" && p[f] == "" {
 			return p, rt.missing(f)
 		}
 	}
-	if p["mch_id"] != s.mchID {
+	if appField == "-" && p["appid"] != "" {
+		// WeChat signs these requests without appid: one sent is a
+		// signature failure at WeChat (profitsharingquery).
+		return p, reject("签名错误: 此接口不接受appid参数")
+	}
+	if rt.noSignType && p["sign_type"] != "" {
+		return p, reject("签名错误: 此接口不支持sign_type参数")
+	}
+	if rt.noSubAppID && p["sub_appid"] != "" {
+		return p, reject("签名错误: 此接口不接受sub_appid参数")
+	}
+	if p[mchField] != s.mchID {
 		return p, reject("商户号mch_id不存在") // MCHID_NOT_EXIST: its key is unknown, so nothing can be signed
 	}
 	if len([]rune(p["nonce_str"])) > 32 {
@@ -423,6 +441,9 @@ func (s *Server) process(rt route, r *http.Request, body []byte, f *Fault) (wxpa
 	if rt.hmacOnly && signTypeOf(p) != wxpay.SignTypeHMACSHA256 {
 		return p, reject("invalid sign_type")
 	}
+	if rt.md5Only && signTypeOf(p) != wxpay.SignTypeMD5 {
+		return p, reject("sign_type参数错误: 此接口只支持MD5")
+	}
 	// A bad signature is a return_code FAIL "签名错误", not result_code
 	// FAIL / SIGNERROR, although the error-code tables list SIGNERROR:
 	// that is what WeChat answers in practice, and it has to be, since a
@@ -434,7 +455,7 @@ func (s *Server) process(rt route, r *http.Request, body []byte, f *Fault) (wxpa
 		}
 		return p, reject("签名错误")
 	}
-	if p["appid"] != s.appID {
+	if appField != "-" && p[appField] != s.appID {
 		return p, refuse("APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配")
 	}
 	if ans, ok := s.checkSubMerchant(rt.endpoint, p); !ok {
@@ -465,6 +486,20 @@ func (s *Server) process(rt route, r *http.Request, body []byte, f *Fault) (wxpa
 // HMAC-SHA256 from a 64-digit sign, so that case is refused here first.
 func verifies(p wxpay.Params, key string) bool {
 	return !(p["sign_type"] == "" && len(p["sign"]) != 32) && wxpay.VerifySign(p, key) == nil
+}
+
+func (ep endpoint) appID() string {
+	if ep.appIDField == "" {
+		return "appid"
+	}
+	return ep.appIDField
+}
+
+func (ep endpoint) mchID() string {
+	if ep.mchIDField == "" {
+		return "mch_id"
+	}
+	return ep.mchIDField
 }
 
 func (ep endpoint) missing(field string) answer {
@@ -522,12 +557,18 @@ func (s *Server) encode(rt route, req wxpay.Params, ans answer, badSign bool) (w
 		p = wxpay.Params{}
 	}
 	p["return_code"], p["return_msg"] = "SUCCESS", "OK"
-	p["appid"], p["mch_id"], p["nonce_str"] = req["appid"], req["mch_id"], wxpay.NonceStr()
+	if f := rt.appID(); f != "-" {
+		p[f] = req[f]
+	}
+	p[rt.mchID()], p["nonce_str"] = req[rt.mchID()], wxpay.NonceStr()
 	setIf(p, "sub_appid", req["sub_appid"])
 	setIf(p, "sub_mch_id", req["sub_mch_id"])
 	p["result_code"] = "SUCCESS"
 	if ans.errCode != "" {
 		p["result_code"], p["err_code"], p["err_code_des"] = "FAIL", ans.errCode, ans.errCodeDes
+	}
+	if rt.unsigned {
+		return p, p.AppendXML(nil)
 	}
 	key := rt.key
 	if badSign {

@@ -274,7 +274,7 @@ func TestNativeAndMWeb(t *testing.T) {
 }
 
 func TestPrepayExpiresAfterTwoHours(t *testing.T) {
-	clk, withClock := clockAt(time.Date(2024, 5, 1, 10, 0, 0, 0, wxpay.Beijing))
+	clk, withClock := clockAt(time.Date(2024, 5, 1, 10, 0, 0, 0, wxpay.Beijing()))
 	srv := newServer(t, withClock)
 	order := jsapiOrder("E0000001", "100")
 	first := call(t, srv, srv.Client(), "/pay/unifiedorder", order, wxpay.SignTypeMD5)["prepay_id"]
@@ -292,7 +292,7 @@ func TestPrepayExpiresAfterTwoHours(t *testing.T) {
 }
 
 func TestPayRespectsTimeExpire(t *testing.T) {
-	now := time.Date(2024, 5, 1, 10, 0, 0, 0, wxpay.Beijing)
+	now := time.Date(2024, 5, 1, 10, 0, 0, 0, wxpay.Beijing())
 	srv := newServer(t, wxpaytest.WithClock(func() time.Time { return now }))
 	order := jsapiOrder("X0000001", "100")
 	order["time_expire"] = "20240501095959"

@@ -215,7 +215,7 @@ func (a *app) createOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	o := &order{
-		ID:     "MP" + time.Now().In(wxpay.Beijing).Format("20060102150405") + wxpay.NonceStr()[:8],
+		ID:     "MP" + time.Now().In(wxpay.Beijing()).Format("20060102150405") + wxpay.NonceStr()[:8],
 		Amount: in.Amount, OpenID: in.OpenID, Description: in.Description, State: "pending",
 	}
 	// Saved before WeChat hears of it, so that no notify can find it missing.

@@ -246,7 +246,7 @@ func fakeWalk(out io.Writer) (w *walk, stop func(), err error) {
 // first failure.
 func (w *walk) steps(ctx context.Context, out io.Writer) error {
 	c := w.m.c
-	now := time.Now().In(wxpay.Beijing)
+	now := time.Now().In(wxpay.Beijing())
 	outTradeNo := "QS" + now.Format("20060102150405") + wxpay.NonceStr()[:6]
 	outRefundNo := "QR" + outTradeNo[2:]
 	var (
@@ -382,7 +382,7 @@ func (w *walk) awaitPayment(ctx context.Context, out io.Writer, outTradeNo strin
 		case <-ctx.Done():
 			// Best effort: WeChat refuses to close an order younger than
 			// five minutes; the prepay id expires after two hours anyway.
-			closeErr := w.m.c.CloseOrder(context.Background(), outTradeNo)
+			_, closeErr := w.m.c.CloseOrder(context.Background(), &wxpay.CloseOrderRequest{OutTradeNo: outTradeNo})
 			msg := fmt.Sprintf("not paid within %v; order %s", wait, outTradeNo)
 			if closeErr == nil {
 				return "", errors.New(msg + " closed")
