@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Runs every fuzz target of the wxpay package in turn, each for FUZZTIME: a
-# duration (30s, 10m) or a count of executions (50000x).
+# Runs every fuzz target of the module's packages in turn, each for
+# FUZZTIME: a duration (30s, 10m) or a count of executions (50000x).
 #
-# The targets are the ones `go test -list` finds, so a new target is fuzzed
-# without being listed anywhere.
+# The targets are the ones `go test -list` finds in each package, so a new
+# target, or a package of them, is fuzzed without being listed anywhere.
 #
 # With a duration, Go's fuzz coordinator can fail a target that found
 # nothing, printing a bare "context deadline exceeded" just past the
@@ -18,20 +18,24 @@ fuzztime=${1:-30s}
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
-targets=$(go test -list '^Fuzz' . | grep '^Fuzz' || true)
-[ -n "$targets" ] || { echo "fuzz.sh: go test -list found no fuzz targets" >&2; exit 1; }
-
-for t in $targets; do
-	for try in 1 2; do
-		if go test -run '^$' -fuzz "^$t\$" -fuzztime "$fuzztime" . >"$out" 2>&1; then
-			echo "$t: $(grep '^fuzz: elapsed' "$out" | tail -n 1 | sed 's/^fuzz: //')"
-			break
-		fi
-		if [ "$try" = 1 ] && grep -q 'context deadline exceeded' "$out" && ! grep -q 'Failing input written to' "$out"; then
-			echo "$t: the fuzz coordinator's own deadline race (go.dev/issue/75804), no failing input; once more"
-			continue
-		fi
-		cat "$out"
-		exit 1
+found=0
+for pkg in $(go list ./...); do
+	list=$(go test -list '^Fuzz' "$pkg" 2>&1) || { printf '%s\n' "$list" >&2; exit 1; }
+	name=${pkg#github.com/wxpay-go/}
+	for t in $(printf '%s\n' "$list" | grep '^Fuzz' || true); do
+		found=$((found + 1))
+		for try in 1 2; do
+			if go test -run '^$' -fuzz "^$t\$" -fuzztime "$fuzztime" "$pkg" >"$out" 2>&1; then
+				echo "$name.$t: $(grep '^fuzz: elapsed' "$out" | tail -n 1 | sed 's/^fuzz: //')"
+				break
+			fi
+			if [ "$try" = 1 ] && grep -q 'context deadline exceeded' "$out" && ! grep -q 'Failing input written to' "$out"; then
+				echo "$name.$t: the fuzz coordinator's own deadline race (go.dev/issue/75804), no failing input; once more"
+				continue
+			fi
+			cat "$out"
+			exit 1
+		done
 	done
 done
+[ "$found" -gt 0 ] || { echo "fuzz.sh: go test -list found no fuzz targets" >&2; exit 1; }
