@@ -230,10 +230,11 @@ func (e *env) readInput(file string) ([]byte, error) {
 	return data, nil
 }
 
-// The environment variables the keys are read from. They are not the
-// examples' WXPAY_APIKEY and WXPAY_SANDBOX_KEY: exporting a key for this
-// command must not also switch examples/quickstart or the shop from
-// wxpaytest to the real API.
+// The environment variables the keys are read from. The API key's is not
+// WXPAY_APIKEY, which the examples read: exporting a key for this command
+// must not also switch examples/quickstart or the shop from wxpaytest to
+// the real API. The sandbox key's carries the same prefix, so that the
+// command's variables are told apart at a glance.
 const (
 	envAPIKey     = "WXPAY_CLI_APIKEY"
 	envSandboxKey = "WXPAY_CLI_SANDBOX_KEY"
