@@ -207,7 +207,7 @@ func FuzzResponse(f *testing.F) {
 			status = 200
 		}
 		resp := &http.Response{StatusCode: status, Header: http.Header{}, Body: ioNopCloser(body)}
-		p, sorted, err := readMessage(resp)
+		p, sorted, err := c.readMessage(resp)
 		if err == nil {
 			p, err = c.checkAnswer(endpoint{path: "/pay/orderquery"}, p, sorted, c.signer, SignTypeMD5)
 		}

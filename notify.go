@@ -236,7 +236,7 @@ func (c *Client) notifyEnvelope(body []byte) (Params, []wire.Field, error) {
 	case "":
 		return nil, nil, fmt.Errorf("%w: notify has no return_code", ErrMalformedXML)
 	default:
-		return nil, nil, newReturnError(p["return_code"], p["return_msg"], "")
+		return nil, nil, &Error{ReturnCode: p["return_code"], ReturnMsg: p["return_msg"]}
 	}
 	// checkMerchant lets absent fields pass; in a notify they are
 	// documented, and a message without them names no merchant at all.

@@ -1,8 +1,6 @@
 package wxpay
 
 import (
-	"fmt"
-
 	"github.com/wxpay-go/wxpay/internal/wire"
 )
 
@@ -49,29 +47,4 @@ func (p Params) AppendXML(b []byte) []byte { return wire.AppendXML(b, sortedFiel
 func ParseXML(data []byte) (Params, error) {
 	p, _, err := decode(data)
 	return p, err
-}
-
-// decode is ParseXML that also returns the fields in name order, for
-// verification.
-func decode(data []byte) (Params, []wire.Field, error) {
-	_, fields, err := wire.Parse(data)
-	if err != nil {
-		return nil, nil, err
-	}
-	p := make(Params, len(fields))
-	for _, f := range fields {
-		p[f.Name] = f.Value
-	}
-	if len(p) != len(fields) {
-		wire.Sort(fields)
-		for i := 1; i < len(fields); i++ {
-			if fields[i].Name == fields[i-1].Name {
-				return nil, nil, fmt.Errorf("%w: field %q repeated", ErrMalformedXML, fields[i].Name)
-			}
-		}
-	}
-	// WeChat writes its fields in name order: the sort then has nothing
-	// to do but check.
-	wire.Sort(fields)
-	return p, fields, nil
 }
