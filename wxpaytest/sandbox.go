@@ -49,7 +49,7 @@ var sandboxKeyPaths = map[string]bool{
 // prefix, with the sandbox key.
 func (s *Server) route(urlPath string) (route, bool) {
 	if !s.cfg.sandbox {
-		ep, ok := endpoints[urlPath]
+		ep, ok := s.endpoint(urlPath)
 		return route{endpoint: ep, path: urlPath}, ok // key: the merchant's, once process knows it
 	}
 	if sandboxKeyPaths[urlPath] {
@@ -60,7 +60,7 @@ func (s *Server) route(urlPath string) (route, bool) {
 			if alias := sandboxAliases[rest]; alias != "" {
 				rest = alias
 			}
-			ep, ok := endpoints[rest]
+			ep, ok := s.endpoint(rest)
 			return route{endpoint: ep, path: rest, key: s.SandboxKey(), sandbox: true}, ok
 		}
 	}

@@ -51,6 +51,7 @@ type Server struct {
 	sandboxKey string // WithSandbox's sign key, "" without it
 	st         store
 	faults     map[string][]Fault
+	custom     map[string]endpoint // Handle's paths
 	requests   []Request
 	notifies   []NotifyAttempt
 	pending    int           // notify deliveries not finished
