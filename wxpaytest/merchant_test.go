@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -278,5 +279,50 @@ func TestSignTypesAndReset(t *testing.T) {
 	wantResult(t, "query after Reset", call(t, srv, srv.Client(), "/pay/orderquery", wxpay.Params{"out_trade_no": "S0000001"}, wxpay.SignTypeHMACSHA256), "ORDERNOTEXIST")
 	if !bytes.Equal(ca, srv.CACertPEM()) {
 		t.Fatal("Reset changed the CA")
+	}
+}
+
+// TestListenerAndHostnames: WithListener serves on the listener given,
+// and WithHostnames adds names to the certificate.
+func TestListenerAndHostnames(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newServer(t, wxpaytest.WithListener(ln), wxpaytest.WithHostnames("wxpaytest.internal", "10.9.8.7"))
+	if srv.URL != "https://"+ln.Addr().String() {
+		t.Fatalf("URL %s, want the listener's %s", srv.URL, ln.Addr())
+	}
+	resp, err := srv.Client().Post(srv.URL+"/pay/orderquery", "text/xml", strings.NewReader("<xml></xml>"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	leaf := resp.TLS.PeerCertificates[0]
+	for _, name := range []string{"wxpaytest.internal", "10.9.8.7", "127.0.0.1", "api.mch.weixin.qq.com"} {
+		if err := leaf.VerifyHostname(name); err != nil {
+			t.Errorf("certificate: %v", err)
+		}
+	}
+}
+
+// TestResetDropsDeliveries: after Reset a notify being retried is
+// attempted no more, and not reported as given up.
+func TestResetDropsDeliveries(t *testing.T) {
+	m := &merchant{reply: func(int) (int, string) { return http.StatusOK, failXML }}
+	ms := httptestServer(t, m)
+	srv := newServer(t, wxpaytest.WithNotifyDelays(20*time.Millisecond, 20*time.Millisecond, 20*time.Millisecond))
+	payWithNotify(t, srv, "D0000001", ms.URL+"/notify")
+	for deadline := time.Now().Add(5 * time.Second); len(m.received()) == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no first attempt")
+		}
+	}
+	srv.Reset()
+	waitNotifies(t, srv)
+	n := len(m.received())
+	time.Sleep(100 * time.Millisecond)
+	if got := len(m.received()); got != n || n > 2 {
+		t.Fatalf("%d attempts after Reset (%d at it): the delivery went on", got, n)
 	}
 }
