@@ -55,10 +55,6 @@ const (
 // type or, in sandbox mode, the sandbox key is not the one WeChat has.
 var ErrSignRefused = errors.New("wxpay: WeChat refused the request's sign")
 
-func newReturnError(code, msg, errCode string) *Error {
-	return &Error{ReturnCode: code, ReturnMsg: msg, ErrCode: errCode}
-}
-
 // Error says which layer failed and WeChat's code and text.
 func (e *Error) Error() string {
 	var s string
