@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/wxpay-go/wxpay"
+	"github.com/wxpay-go/wxpay/wxpaytest"
 )
 
 // failedPayNotify is a genuine notify of a failed payment: signed with the
@@ -34,8 +35,11 @@ func postNotify(h http.Handler, body string) {
 
 // A notify of a failed payment is verified and acknowledged, so that
 // WeChat stops sending it, but never passed to the function that marks
-// orders paid; the client's logger records it.
+// orders paid; the client's logger records it. wxpaytest sends such a
+// notify, genuinely signed, for a payment made to fail.
 func ExampleClient_PayNotifyHandler_failedPayment() {
+	srv := wxpaytest.NewServer(exAppID, exMchID, exAPIKey)
+	defer srv.Close()
 	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
 		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
 			if a.Key == slog.TimeKey {
@@ -44,18 +48,37 @@ func ExampleClient_PayNotifyHandler_failedPayment() {
 			return a
 		},
 	}))
-	client, err := wxpay.NewClient(exAppID, exMchID, exAPIKey, wxpay.WithLogger(logger))
+	client, err := wxpay.NewClient(exAppID, exMchID, exAPIKey,
+		wxpay.WithBaseURL(srv.URL), wxpay.WithHTTPClient(srv.Client()), wxpay.WithLogger(logger))
 	if err != nil {
 		log.Fatal(err)
 	}
-	handler := client.PayNotifyHandler(func(ctx context.Context, n *wxpay.PayNotify) error {
+	backend := httptest.NewServer(client.PayNotifyHandler(func(ctx context.Context, n *wxpay.PayNotify) error {
 		fmt.Println("marking paid:", n.OutTradeNo) // not reached
 		return nil
-	})
-	postNotify(handler, failedPayNotify())
+	}))
+	defer backend.Close()
+
+	ctx := context.Background()
+	if _, err := client.UnifiedOrder(ctx, &wxpay.UnifiedOrderRequest{
+		Body: "一杯咖啡", OutTradeNo: "20240501001", TotalFee: 2500, SpbillCreateIP: "203.0.113.7",
+		NotifyURL: backend.URL, TradeType: wxpay.TradeTypeJSAPI, OpenID: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+	}); err != nil {
+		log.Fatal(err)
+	}
+	// The payer's balance does not cover it.
+	if err := srv.PayWith("20240501001", wxpaytest.Payment{ErrCode: "NOTENOUGH", ErrCodeDes: "余额不足"}); err != nil {
+		log.Fatal(err)
+	}
+	if err := srv.WaitNotifies(ctx); err != nil {
+		log.Fatal(err)
+	}
+	for _, a := range srv.Notifies() {
+		fmt.Println("notify acknowledged:", a.Acknowledged)
+	}
 	// Output:
-	// level=INFO msg="wxpay: payment notify with result_code FAIL acknowledged; fn not called" out_trade_no=20150806125346 err_code=NOTENOUGH err_code_des=余额不足
-	// 200 <xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>
+	// level=INFO msg="wxpay: payment notify with result_code FAIL acknowledged; fn not called" out_trade_no=20240501001 err_code=NOTENOUGH err_code_des=余额不足
+	// notify acknowledged: true
 }
 
 func ExampleOnPaymentFailed() {
