@@ -146,5 +146,7 @@
 //
 // The command github.com/wxpay-go/wxpay/cmd/wxpay signs, verifies and
 // decrypts messages and totals bills: `wxpay verify` names the likely
-// mistake when a signature fails.
+// mistake when a signature fails. The command
+// github.com/wxpay-go/wxpay/cmd/wxpaytest runs the fake server as a
+// process of its own, with a control API, for backends not written in Go.
 package wxpay

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"log/slog"
 	"net/http"
@@ -372,9 +373,11 @@ func ExampleClient_ForSubMerchant() {
 // WeChat does, without a sign.
 func reportStandIn() *httptest.Server {
 	return httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var buf [4096]byte
-		n, _ := r.Body.Read(buf[:])
-		req, err := wxpay.ParseXML(buf[:n])
+		body, err := io.ReadAll(io.LimitReader(r.Body, wxpay.MaxBodySize))
+		var req wxpay.Params
+		if err == nil {
+			req, err = wxpay.ParseXML(body)
+		}
 		if err == nil {
 			err = wxpay.VerifySign(req, exAPIKey)
 		}
