@@ -95,7 +95,9 @@ func (e *Error) Retryable() bool { return e.Resend() || e.OutcomeUnknown() }
 // Resend reports whether WeChat asks for the very same request again
 // (same out_trade_no or out_refund_no, same parameters), now or after a
 // pause: SYSTEMERROR, BIZERR_NEED_RETRY, FREQUENCY_LIMITED. WithRetry
-// resends these for the calls that are safe to repeat.
+// resends these for the calls that are safe to repeat. MicroPay is not one:
+// after its SYSTEMERROR the payment is open and is settled by querying,
+// never by paying again (PayByCode does it).
 func (e *Error) Resend() bool {
 	if e.ReturnCode != "SUCCESS" {
 		return false
