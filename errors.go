@@ -57,10 +57,6 @@ const (
 // type or, in sandbox mode, the sandbox key is not the one WeChat has.
 var ErrSignRefused = errors.New("wxpay: WeChat refused the request's sign")
 
-func newReturnError(code, msg, errCode string) *Error {
-	return &Error{ReturnCode: code, ReturnMsg: msg, ErrCode: errCode}
-}
-
 // Error says which layer failed and WeChat's code and text.
 func (e *Error) Error() string {
 	var s string
@@ -101,7 +97,9 @@ func (e *Error) Retryable() bool { return e.Resend() || e.OutcomeUnknown() }
 // Resend reports whether WeChat asks for the very same request again
 // (same out_trade_no or out_refund_no, same parameters), now or after a
 // pause: SYSTEMERROR, BIZERR_NEED_RETRY, FREQUENCY_LIMITED. WithRetry
-// resends these for the calls that are safe to repeat.
+// resends these for the calls that are safe to repeat. MicroPay is not one:
+// after its SYSTEMERROR the payment is open and is settled by querying,
+// never by paying again (PayByCode does it).
 func (e *Error) Resend() bool {
 	if e.ReturnCode != "SUCCESS" {
 		return false

@@ -50,6 +50,15 @@
 // path prefixes and with its sandbox key; WithSubMerchants makes the
 // merchant a service provider whose requests name a sub-merchant.
 //
+// WithMerchant adds merchants, each answered with its own key and
+// certificate and seeing only its own orders; WithListener and
+// WithHostnames serve on a fixed address under other names; WithStateFile
+// keeps orders, refunds, notifies and certificates across restarts; and
+// WithLogger logs one line per request and notify attempt, with the
+// reason of every refusal. cmd/wxpaytest runs the server so as a
+// long-lived process with a JSON control API, for backends in any
+// language.
+//
 // The server is built on the public API of package wxpay only (Params,
 // ParseXML, Sign, VerifySign), so it cannot share a private bug with the
 // client.

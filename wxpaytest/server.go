@@ -6,10 +6,13 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
+	"log/slog"
 	"maps"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -17,8 +20,8 @@ import (
 	"github.com/wxpay-go/wxpay"
 )
 
-// Server is a WeChat Pay v2 API for one merchant, running in-process over
-// HTTPS. Create it with NewServer, point a wxpay.Client at it with
+// Server is a WeChat Pay v2 API for one merchant (more with
+// WithMerchant), running in-process over HTTPS. Create it with NewServer, point a wxpay.Client at it with
 // wxpay.WithBaseURL(srv.URL) and wxpay.WithHTTPClient(srv.Client()), and
 // Close it when done. All methods are safe for concurrent use.
 type Server struct {
@@ -27,6 +30,10 @@ type Server struct {
 	// wxpay.DefaultBaseURL.
 	URL string
 
+	merchants map[string]*merchant // by mch_id
+	mchList   []*merchant          // NewServer's first, then WithMerchant's
+
+	// appID, mchID and apiKey are the first merchant's, NewServer's.
 	appID, mchID, apiKey string
 
 	cfg    config
@@ -45,22 +52,36 @@ type Server struct {
 	sandboxKey string // WithSandbox's sign key, "" without it
 	st         store
 	faults     map[string][]Fault
+	custom     map[string]endpoint // Handle's paths
 	requests   []Request
 	notifies   []NotifyAttempt
 	pending    int           // notify deliveries not finished
 	idle       chan struct{} // closed when pending drops to 0
+	outbox     map[*delivery]bool
+	delays     []time.Duration // the retry schedule, SetNotifyDelays
+	wake       chan struct{}   // closed when the deliveries must look at their schedule again
+	givenUp    []NotifyAttempt // for WaitNotifies to report
+
+	saveMu sync.Mutex // orders writes of the state file
 }
 
 // config is what the options set.
 type config struct {
-	now             func() time.Time
-	delays          []time.Duration
-	notifyClient    *http.Client
-	refundNotifyURL string
-	nativeURL       string // WithNativeCallbackURL's
-	manualRefunds   bool
-	sandbox         bool
-	subs            map[string]map[string]bool // sub_mch_id → its sub_appids; nil: not a service provider
+	now              func() time.Time
+	delays           []time.Duration
+	notifyClient     *http.Client
+	refundNotifyURL  string
+	nativeURL        string // WithNativeCallbackURL's
+	manualRefunds    bool
+	sandbox          bool
+	subs             map[string]map[string]bool // sub_mch_id → its sub_appids; nil: not a service provider
+	merchants        []merchantConfig
+	listener         net.Listener
+	hosts            []string
+	stateFile        string
+	signTypeInNotify bool
+	logger           *slog.Logger
+	signTypes        []wxpay.SignType
 }
 
 // Option configures a Server in NewServer.
@@ -130,37 +151,99 @@ func NewServer(appID, mchID, apiKey string, opts ...Option) *Server {
 	if cfg.notifyClient == nil {
 		cfg.notifyClient = &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{}}
 	}
-	k, err := newPKI(mchID)
-	if err != nil {
-		panic("wxpaytest: NewServer: generating certificates: " + err.Error())
-	}
 	s := &Server{
-		appID: appID, mchID: mchID, apiKey: apiKey,
-		cfg:    cfg,
-		pki:    k,
-		st:     newStore(),
-		faults: map[string][]Fault{},
+		merchants: map[string]*merchant{},
+		cfg:       cfg,
+		st:        newStore(),
+		faults:    map[string][]Fault{},
+		delays:    cfg.delays,
+		wake:      make(chan struct{}),
 	}
-	if cfg.sandbox {
-		s.sandboxKey = newSandboxKey()
+	s.appID, s.mchID, s.apiKey = appID, mchID, apiKey
+	s.addMerchant(&merchant{appID: appID, mchID: mchID, apiKey: apiKey, subs: cfg.subs})
+	for _, mc := range cfg.merchants {
+		if mc.appID == "" || mc.mchID == "" || mc.apiKey == "" {
+			panic("wxpaytest: NewServer: WithMerchant with an empty appID, mchID or apiKey")
+		}
+		var subs map[string]map[string]bool
+		if len(mc.subs) > 0 {
+			subs = addSubs(nil, mc.subs)
+		}
+		s.addMerchant(&merchant{appID: mc.appID, mchID: mc.mchID, apiKey: mc.apiKey, subs: subs})
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	var resume []*delivery
+	if cfg.stateFile != "" {
+		var err error
+		if resume, err = s.loadState(cfg.stateFile); err != nil {
+			panic("wxpaytest: NewServer: state file " + cfg.stateFile + ": " + err.Error())
+		}
+	}
+	if s.pki == nil {
+		k, err := newPKI(cfg.hosts)
+		if err != nil {
+			panic("wxpaytest: NewServer: generating certificates: " + err.Error())
+		}
+		s.pki = k
+	}
+	for _, m := range s.mchList {
+		if _, err := s.pki.client(m.mchID); err != nil {
+			panic("wxpaytest: NewServer: generating certificates: " + err.Error())
+		}
+	}
+	if cfg.sandbox && s.sandboxKey == "" {
+		s.sandboxKey = newSandboxKey()
+	}
 	s.hs = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	if cfg.logger != nil {
+		// TLS handshake failures (an untrusted client certificate, a
+		// client that does not trust the CA) go to the same log.
+		s.hs.Config.ErrorLog = slog.NewLogLogger(cfg.logger.Handler(), slog.LevelWarn)
+	}
+	if cfg.listener != nil {
+		s.hs.Listener.Close()
+		s.hs.Listener = cfg.listener
+	}
 	s.hs.TLS = &tls.Config{
-		Certificates: []tls.Certificate{k.serverCert},
+		Certificates: []tls.Certificate{s.pki.serverCert},
 		// IfGiven, not Require: only /secapi/ needs the certificate, and a
 		// client must be able to call the other paths without one. A
 		// certificate that is given must verify, as at WeChat.
 		ClientAuth: tls.VerifyClientCertIfGiven,
-		ClientCAs:  k.pool(),
+		ClientCAs:  s.pki.pool(),
 		MinVersion: tls.VersionTLS12,
 	}
 	s.hs.StartTLS()
 	s.URL = s.hs.URL
 	s.client = &http.Client{Transport: &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: k.pool(), MinVersion: tls.VersionTLS12},
+		TLSClientConfig: &tls.Config{RootCAs: s.pki.pool(), MinVersion: tls.VersionTLS12},
 	}}
+	for _, d := range resume {
+		s.startNotify(d)
+	}
+	s.persist()
 	return s
+}
+
+// addMerchant adds m unless a merchant of its mch_id is already served.
+func (s *Server) addMerchant(m *merchant) {
+	if s.merchants[m.mchID] == nil {
+		s.merchants[m.mchID] = m
+		s.mchList = append(s.mchList, m)
+	}
+}
+
+// WithListener serves on ln, which the server then owns and closes,
+// instead of on a new loopback port: for a fixed address, as
+// cmd/wxpaytest listens on. URL is then "https://" and ln's address.
+func WithListener(ln net.Listener) Option { return func(c *config) { c.listener = ln } }
+
+// WithHostnames adds names (DNS names or IP addresses) to the server's
+// HTTPS certificate, which always covers 127.0.0.1, ::1, localhost and
+// api.mch.weixin.qq.com: for clients that reach the server under another
+// name, such as a container's.
+func WithHostnames(names ...string) Option {
+	return func(c *config) { c.hosts = append(c.hosts, names...) }
 }
 
 // Client returns an HTTP client that trusts the server's certificate (and
@@ -179,7 +262,8 @@ func (s *Server) CACertPEM() []byte {
 // key, the apiclient_cert.pem and apiclient_key.pem of the merchant
 // platform, for wxpay.WithCertPEM. The server trusts it on /secapi/ paths.
 func (s *Server) MerchantCertPEM() (certPEM, keyPEM []byte) {
-	return bytes.Clone(s.pki.clientPEM), bytes.Clone(s.pki.clientKey)
+	kp := s.pki.clients[s.mchList[0].mchID]
+	return bytes.Clone(kp.Cert), bytes.Clone(kp.Key)
 }
 
 // Close stops notify deliveries (an attempt in flight is canceled), waits
@@ -196,6 +280,7 @@ func (s *Server) Close() {
 	s.mu.Unlock()
 	s.cancel()
 	s.wg.Wait()
+	s.persist() // with the deliveries Close interrupted, for the next server
 	s.hs.Close()
 	s.client.CloseIdleConnections()
 	s.cfg.notifyClient.CloseIdleConnections()
@@ -364,7 +449,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.Params, _ = wxpay.ParseXML(rec.Body)
 		ans = reject(f.ReturnMsg)
 	default:
-		rec.Params, ans = s.process(rt, r, rec.Body, f)
+		rec.Params, ans = s.process(&rt, r, rec.Body, f)
 	}
 
 	rec.ResponseParams, rec.Response = s.encode(rt, rec.Params, ans, f != nil && f.BadSign)
@@ -385,14 +470,16 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeBody(w, http.StatusOK, ct, rec.Response)
 	}
 	if ans.notify != nil {
-		s.startNotify(*ans.notify)
+		s.startNotify(ans.notify)
 	}
+	s.logRequest(rec, ans)
+	s.persist()
 }
 
 // process applies the checks every path shares, in the order a request
 // meets them at WeChat (transport, XML, merchant, signature, fields), then
 // the path's handler.
-func (s *Server) process(rt route, r *http.Request, body []byte, f *Fault) (wxpay.Params, answer) {
+func (s *Server) process(rt *route, r *http.Request, body []byte, f *Fault) (wxpay.Params, answer) {
 	if r.Method != http.MethodPost {
 		return nil, reject("请使用post方法") // REQUIRE_POST_METHOD
 	}
@@ -411,6 +498,11 @@ func (s *Server) process(rt route, r *http.Request, body []byte, f *Fault) (wxpa
 			return nil, reject("请求数据过大")
 		}
 		return nil, reject("XML格式错误") // XML_FORMAT_ERROR
+	}
+	if !rootIsXML(body) {
+		// WeChat reads the fields of <xml> only: under another root it
+		// finds none, and says so of the first it checks.
+		return p, badFormat("mch_id")
 	}
 	if rt.keyFetch {
 		return p, s.sandboxKeyAnswer(p)
@@ -441,13 +533,17 @@ func (s *Server) process(rt route, r *http.Request, body []byte, f *Fault) (wxpa
 	if rt.noSubAppID && p["sub_appid"] != "" {
 		return raw, reject("签名错误: 此接口不接受sub_appid参数")
 	}
-	if p[mchField] != s.mchID {
+	m := s.merchants[p[mchField]]
+	if m == nil {
 		return raw, reject("商户号mch_id不存在") // MCHID_NOT_EXIST: its key is unknown, so nothing can be signed
+	}
+	if !rt.sandbox {
+		rt.key = m.apiKey
 	}
 	if len([]rune(p["nonce_str"])) > 32 {
 		return raw, reject("nonce_str参数长度有误")
 	}
-	if st := signTypeOf(p); !st.Valid() {
+	if st := signTypeOf(p); !st.Valid() || len(s.cfg.signTypes) > 0 && !slices.Contains(s.cfg.signTypes, st) {
 		return raw, reject("sign_type参数错误")
 	}
 	if rt.sandbox && signTypeOf(p) != wxpay.SignTypeMD5 {
@@ -470,10 +566,10 @@ func (s *Server) process(rt route, r *http.Request, body []byte, f *Fault) (wxpa
 		}
 		return raw, reject("签名错误")
 	}
-	if appField != "-" && p[appField] != s.appID {
+	if appField != "-" && p[appField] != m.appID {
 		return raw, refuse("APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配")
 	}
-	if ans, ok := s.checkSubMerchant(rt.endpoint, p); !ok {
+	if ans, ok := s.checkSubMerchant(rt.endpoint, m, p); !ok {
 		return raw, ans
 	}
 	for _, f := range rt.required {
@@ -661,4 +757,30 @@ func gatewayPage(status int) string {
 	title := strconv.Itoa(status) + " " + http.StatusText(status)
 	return "<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n<center><h1>" + title +
 		"</h1></center>\r\n<hr><center>stgw</center>\r\n</body>\r\n</html>\r\n"
+}
+
+// Reset forgets every order, refund, payment-code behavior, queued fault
+// and record, and drops the notifies being delivered, as a new server
+// would have none; the merchants, the certificates, the sandbox key and
+// the retry schedule stay. It is for a long-lived server (cmd/wxpaytest)
+// shared by tests that each want a clean start.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	s.st = newStore()
+	s.faults = map[string][]Fault{}
+	s.requests, s.notifies, s.givenUp = nil, nil, nil
+	for d := range s.outbox {
+		d.dropped = true
+	}
+	s.wakeLocked()
+	s.mu.Unlock()
+	s.persist()
+}
+
+// WithSignTypes restricts the sign types the server accepts to types, as
+// for a merchant whose platform settings allow only HMAC-SHA256: a
+// request signed otherwise is answered return_code FAIL, sign_type参数错误.
+// By default MD5 and HMAC-SHA256 are both accepted.
+func WithSignTypes(types ...wxpay.SignType) Option {
+	return func(c *config) { c.signTypes = append(c.signTypes, types...) }
 }

@@ -17,10 +17,12 @@
 // without sign_type, WeChat's rule for them. Values are taken exactly as written: no URL decoding,
 // no trimming, as WeChat signs them.
 //
-// The API key comes from the WXPAY_APIKEY environment variable or from
-// the file named by -key-file, never from a flag value, which would end up
-// in shell history and process lists. The sandbox key (sandbox_signkey)
-// likewise comes from WXPAY_SANDBOX_KEY or -sandbox-key-file.
+// The API key comes from the WXPAY_CLI_APIKEY environment variable or
+// from the file named by -key-file, never from a flag value, which would
+// end up in shell history and process lists. The sandbox key
+// (sandbox_signkey) likewise comes from WXPAY_CLI_SANDBOX_KEY or
+// -sandbox-key-file. The variables are the command's own: WXPAY_APIKEY,
+// which the examples read, is what switches them to the real API.
 //
 // The exit status is 0 when the message is valid or the work is done, 1
 // when the message is invalid, and 2 for a usage error.
@@ -65,9 +67,9 @@ commands:
   bill            summarise a downloaded trade or fund-flow bill
 
 A message is XML, key=value pairs joined by '&', or one key=value per line,
-read from file or standard input. The API key is read from $WXPAY_APIKEY or
-the file given with -key-file, never from a flag value; the sandbox key
-from $WXPAY_SANDBOX_KEY or -sandbox-key-file.
+read from file or standard input. The API key is read from $WXPAY_CLI_APIKEY
+or the file given with -key-file, never from a flag value; the sandbox key
+from $WXPAY_CLI_SANDBOX_KEY or -sandbox-key-file.
 
 Exit status: 0 valid/done, 1 invalid, 2 usage error.
 Run 'wxpay <command> -h' for a command's flags.
@@ -143,7 +145,7 @@ func (e *env) parse(fs *flag.FlagSet, args []string) (string, error) {
 	for _, a := range args {
 		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
 		if strings.HasPrefix(a, "-") && (name == "key" || name == "apikey" || name == "api-key" || name == "sandbox-key") {
-			return "", usageError("keys are never taken from the command line (shell history, process lists): set WXPAY_APIKEY or use -key-file")
+			return "", usageError("keys are never taken from the command line (shell history, process lists): set " + envAPIKey + " or use -key-file")
 		}
 	}
 	if err := fs.Parse(args); err != nil {
@@ -232,6 +234,16 @@ func (e *env) readInput(file string) ([]byte, error) {
 	return data, nil
 }
 
+// The environment variables the keys are read from. The API key's is not
+// WXPAY_APIKEY, which the examples read: exporting a key for this command
+// must not also switch examples/quickstart or the shop from wxpaytest to
+// the real API. The sandbox key's carries the same prefix, so that the
+// command's variables are told apart at a glance.
+const (
+	envAPIKey     = "WXPAY_CLI_APIKEY"
+	envSandboxKey = "WXPAY_CLI_SANDBOX_KEY"
+)
+
 // keySource is where a key comes from: an environment variable or a file
 // named by a flag.
 type keySource struct {
@@ -265,19 +277,34 @@ func (k keySource) load(e *env) (string, error) {
 
 // apiKey returns the API key or a usage error naming its sources.
 func (e *env) apiKey(file *string) (string, error) {
-	key, err := keySource{envVar: "WXPAY_APIKEY", file: file, label: "API key"}.load(e)
+	key, err := keySource{envVar: envAPIKey, file: file, label: "API key"}.load(e)
 	if err != nil {
 		return "", err
 	}
 	if key == "" {
-		return "", usageError("no API key: set WXPAY_APIKEY or use -key-file")
+		return "", usageError("no API key: set %s or use -key-file%s", envAPIKey,
+			e.notRead("WXPAY_APIKEY", envAPIKey, "it is the examples' variable, and switches them to the real API"))
 	}
 	return key, nil
 }
 
+// notRead explains, when the variable name is set, that the command reads
+// another one instead: a user who exported the examples' variable (or the
+// command's former one) would otherwise not see why the key is missing.
+func (e *env) notRead(name, read, why string) string {
+	if e.getenv(name) == "" {
+		return ""
+	}
+	s := " (" + name + " is set, but this command reads " + read
+	if why != "" {
+		s += ": " + why
+	}
+	return s + ")"
+}
+
 // sandboxKey returns the sandbox key, or "" if none is given.
 func (e *env) sandboxKey(file *string) (string, error) {
-	return keySource{envVar: "WXPAY_SANDBOX_KEY", file: file, label: "sandbox key"}.load(e)
+	return keySource{envVar: envSandboxKey, file: file, label: "sandbox key"}.load(e)
 }
 
 // message is a parsed input message.

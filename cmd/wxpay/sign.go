@@ -26,8 +26,8 @@ type keyFlags struct {
 
 func addKeyFlags(fs *flag.FlagSet) *keyFlags {
 	return &keyFlags{
-		keyFile:        fs.String("key-file", "", "read the API key from `file` (default: $WXPAY_APIKEY)"),
-		sandboxKeyFile: fs.String("sandbox-key-file", "", "read the sandbox key (sandbox_signkey) from `file` (default: $WXPAY_SANDBOX_KEY)"),
+		keyFile:        fs.String("key-file", "", "read the API key from `file` (default: $"+envAPIKey+")"),
+		sandboxKeyFile: fs.String("sandbox-key-file", "", "read the sandbox key (sandbox_signkey) from `file` (default: $"+envSandboxKey+")"),
 		sandbox:        fs.Bool("sandbox", false, "the message belongs to the sandbox: use the sandbox key"),
 	}
 }
@@ -47,7 +47,8 @@ func (k *keyFlags) keys(e *env) (key, other, name string, err error) {
 		return apiKey, sandboxKey, "the API key", nil
 	}
 	if sandboxKey == "" {
-		return "", "", "", usageError("-sandbox needs the sandbox key: set WXPAY_SANDBOX_KEY or use -sandbox-key-file")
+		return "", "", "", usageError("-sandbox needs the sandbox key: set %s or use -sandbox-key-file%s", envSandboxKey,
+			e.notRead("WXPAY_SANDBOX_KEY", envSandboxKey, ""))
 	}
 	return sandboxKey, apiKey, "the sandbox key", nil
 }
@@ -478,7 +479,7 @@ func (v *verifier) unexplained() {
 	case v.sandbox:
 		text += "; in the sandbox, the key is the sandbox_signkey fetched with getsignkey, and it changes when fetched again"
 	case v.other == "":
-		text += "; if this is a sandbox message, it is signed with the sandbox key (sandbox_signkey), not the API key: give it with WXPAY_SANDBOX_KEY or -sandbox-key-file and add -sandbox"
+		text += "; if this is a sandbox message, it is signed with the sandbox key (sandbox_signkey), not the API key: give it with " + envSandboxKey + " or -sandbox-key-file and add -sandbox"
 	default:
 		text += "; the sandbox key given does not reproduce it either"
 	}
