@@ -68,7 +68,7 @@ func (s *Server) ScanProduct(ctx context.Context, productID, openID string) (*Sc
 		openID = "oUpF8u" + randomAlnum(22)
 	}
 	s.mu.Lock()
-	key := s.notifyKeyLocked()
+	key := s.notifyKeyLocked(s.merchants[s.mchID])
 	s.mu.Unlock()
 	cb := wxpay.Params{
 		"appid": s.appID, "mch_id": s.mchID, "openid": openID, "is_subscribe": "N",

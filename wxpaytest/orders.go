@@ -37,7 +37,7 @@ type store struct {
 	codes map[string]CodeBehavior // SetCodeBehavior's, by auth code ("" for the default)
 	spent map[string]bool         // auth codes that paid an order
 
-	receivers map[string]map[string]psReceiver // profit-sharing receivers, by sub_mch_id ("" for none), then type/account
+	receivers map[string]map[string]psReceiver // profit-sharing receivers, by mch_id/sub_mch_id, then type/account
 	shares    map[string]*shareOrder           // profit sharing, by transaction_id
 	splits    map[string]*split                // by out_order_no
 	returns   map[string]*shareReturn          // by out_return_no

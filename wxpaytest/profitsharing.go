@@ -105,10 +105,10 @@ func (s *Server) addReceiver(p wxpay.Params) answer {
 		return refuse("PARAM_ERROR", "商户类型的分账接收方必须填写name")
 	case rc.Type == "PERSONAL_SUB_OPENID" && p["sub_appid"] == "":
 		return refuse("PARAM_ERROR", "PERSONAL_SUB_OPENID需要sub_appid")
-	case rc.Type == "MERCHANT_ID" && rc.Account == s.mchID:
+	case rc.Type == "MERCHANT_ID" && rc.Account == p["mch_id"]:
 		return refuse("PARAM_ERROR", "分账接收方不能为分账方本身")
 	}
-	sub := p["sub_mch_id"]
+	sub := p["mch_id"] + "/" + p["sub_mch_id"]
 	if s.st.receivers[sub] == nil {
 		s.st.receivers[sub] = map[string]psReceiver{}
 	}
@@ -121,7 +121,7 @@ func (s *Server) removeReceiver(p wxpay.Params) answer {
 	if err := json.Unmarshal([]byte(p["receiver"]), &rc); err != nil || !receiverTypes[rc.Type] || rc.Account == "" {
 		return refuse("PARAM_ERROR", "receiver参数错误")
 	}
-	delete(s.st.receivers[p["sub_mch_id"]], rc.Type+"/"+rc.Account)
+	delete(s.st.receivers[p["mch_id"]+"/"+p["sub_mch_id"]], rc.Type+"/"+rc.Account)
 	return success(wxpay.Params{"receiver": p["receiver"]})
 }
 
@@ -131,7 +131,7 @@ func (s *Server) removeReceiver(p wxpay.Params) answer {
 func (s *Server) shareOf(p wxpay.Params) (*shareOrder, answer, bool) {
 	o := s.st.byTxn[p["transaction_id"]]
 	// The amount query names no sub-merchant: the order is enough.
-	if o == nil || p["sub_mch_id"] != "" && !o.ownedBy(p) {
+	if o == nil || o.req["mch_id"] != p["mch_id"] || p["sub_mch_id"] != "" && !o.ownedBy(p) {
 		return nil, refuse("ORDER_NOT_EXIST", "订单不存在"), false
 	}
 	if o.req["profit_sharing"] != "Y" {
@@ -179,7 +179,7 @@ func (s *Server) profitSharing(p wxpay.Params, single bool) answer {
 		case r.Description == "" || utf8.RuneCountInString(r.Description) > 80:
 			return refuse("PARAM_ERROR", "分账描述必填, 不超过80个字符")
 		}
-		if _, bound := s.st.receivers[p["sub_mch_id"]][r.Type+"/"+r.Account]; !bound {
+		if _, bound := s.st.receivers[p["mch_id"]+"/"+p["sub_mch_id"]][r.Type+"/"+r.Account]; !bound {
 			return refuse("NOAUTH", "分账接收方未添加: "+r.Account)
 		}
 		sum += r.Amount
@@ -343,7 +343,7 @@ func (s *Server) profitSharingAmountQuery(p wxpay.Params) answer {
 }
 
 func (s *Server) profitSharingRatioQuery(p wxpay.Params) answer {
-	if s.cfg.subs == nil || p["sub_mch_id"] == "" {
+	if m := s.merchants[p["mch_id"]]; m == nil || m.subs == nil || p["sub_mch_id"] == "" {
 		return refuse("NOAUTH", "服务商才能查询子商户的最大分账比例")
 	}
 	q := wxpay.Params{"max_ratio": fmt.Sprint(MaxRatio)}

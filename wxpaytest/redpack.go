@@ -38,7 +38,7 @@ type redPack struct {
 	received  time.Time
 	refunded  time.Time
 	pkg       string // a mini-program packet's package
-	sub       string // sub_mch_id
+	mch, sub  string // mch_id, sub_mch_id
 	receivers []RedPackReceipt
 }
 
@@ -105,18 +105,18 @@ func (s *Server) redPackSend(p wxpay.Params, hbType string, mini bool) answer {
 	case hbType == "NORMAL" && p["scene_id"] == "" && (amount < wxpay.RedPackMinAmount || amount > wxpay.RedPackMaxAmount):
 		return refuse("MONEY_LIMIT", "每个红包的金额必须在[1.00元, 200.00元]之间, 否则需要scene_id")
 	}
-	if s.cfg.subs != nil {
-		if app := p["msgappid"]; app != s.appID && !s.cfg.subs[p["sub_mch_id"]][app] {
+	if m := s.merchants[p["mch_id"]]; m != nil && m.subs != nil {
+		if app := p["msgappid"]; app != m.appID && !m.subs[p["sub_mch_id"]][app] {
 			return refuse("MSGAPPID_ERROR", "msgappid必须为服务商appid或sub_mch_id绑定的appid")
 		}
 	}
 	now := s.cfg.now()
 	rp := &redPack{
 		req: req, billNo: no, listID: s.newID("1000041701", now, 30), hbType: hbType, openID: p["re_openid"],
-		num: num, amount: amount, status: wxpay.RedPackSent, sent: now, sub: p["sub_mch_id"],
+		num: num, amount: amount, status: wxpay.RedPackSent, sent: now, mch: p["mch_id"], sub: p["sub_mch_id"],
 	}
 	if mini {
-		rp.pkg = "sendid=" + randomAlnum(64) + "&ver=8&sign=" + randomAlnum(128) + "&mchid=" + s.mchID + "&appid=" + s.appID
+		rp.pkg = "sendid=" + randomAlnum(64) + "&ver=8&sign=" + randomAlnum(128) + "&mchid=" + p["mch_id"] + "&appid=" + p["wxappid"]
 	}
 	s.st.redPacks[no] = rp
 	if s.st.holdPacks {
@@ -139,7 +139,7 @@ func (s *Server) redPackInfo(p wxpay.Params) answer {
 		return refuse("PARAM_ERROR", "bill_type必须为MCHT")
 	}
 	rp := s.st.redPacks[p["mch_billno"]]
-	if rp == nil || rp.sub != p["sub_mch_id"] {
+	if rp == nil || rp.mch != p["mch_id"] || rp.sub != p["sub_mch_id"] {
 		return refuse("NOT_FOUND", "指定单号数据不存在")
 	}
 	const layout = "2006-01-02 15:04:05"
