@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"log"
 	"net/http/httptest"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/wxpay-go/wxpay"
 	"github.com/wxpay-go/wxpay/wxpaytest"
@@ -16,7 +18,7 @@ func ExampleClient_NativeCallbackHandler() {
 	var client *wxpay.Client
 	handler := func(ctx context.Context, cb *wxpay.NativeCallback) (string, error) {
 		order, err := client.UnifiedOrder(ctx, &wxpay.UnifiedOrderRequest{
-			Body: "咖啡", OutTradeNo: "coffee" + cb.NonceStr[:8], TotalFee: 1800, SpbillCreateIP: "203.0.113.7",
+			Body: "咖啡", OutTradeNo: "coffee" + strconv.FormatInt(time.Now().UnixNano(), 36), TotalFee: 1800, SpbillCreateIP: "203.0.113.7",
 			NotifyURL: "https://shop.example.com/wxpay/notify", TradeType: wxpay.TradeTypeNative,
 			ProductID: cb.ProductID, OpenID: cb.OpenID,
 		})
