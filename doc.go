@@ -74,10 +74,27 @@
 //
 // # Other families
 //
-// Endpoints of the v2 API's other families that have no typed method here
-// are reached with [Client.Call], whose [CallOptions] cover their quirks:
-// other names for the merchant fields, a fixed sign type, no sign_type at
-// all, an unsigned answer.
+// Profit sharing (分账), always HMAC-SHA256: [Client.ProfitSharing] and
+// [Client.MultiProfitSharing] split a payment made with
+// UnifiedOrderRequest.ProfitSharing "Y" among receivers added with
+// [Client.ProfitSharingAddReceiver]; [Client.ProfitSharingQuery],
+// [Client.ProfitSharingReturn], [Client.ProfitSharingFinish] and the
+// amount and ratio queries follow it.
+//
+// Red packets (现金红包): [Client.SendRedPack], [Client.SendGroupRedPack],
+// [Client.SendMiniProgramRedPack] and [Client.RedPackInfo]. An outcome
+// that is not certain is a [RedPackPendingError]: query, and never resend
+// under a new mch_billno.
+//
+// Native mode 1 (扫码支付模式一): [Client.NativeModeOneURL] signs a
+// product's fixed QR code link, [Client.ShortURL] shortens it, and
+// [Client.NativeCallbackHandler] answers WeChat's callback when a payer
+// scans it.
+//
+// Endpoints that have no typed method here are reached with
+// [Client.Call], whose [CallOptions] cover their quirks: other names for
+// the merchant fields, a fixed sign type, no sign_type at all, an
+// unsigned answer.
 //
 // # Rules
 //
