@@ -319,6 +319,7 @@ type endpoint struct {
 	anyMerchant bool     // the answer's merchant fields are not checked: unsigned, they prove nothing
 	idempotent  bool     // WeChat documents resending the same request as safe
 	sub         subFields
+	urlEncoded  string // a field signed as it is and sent URL-encoded (shorturl's long_url)
 }
 
 // subFields says which sub-merchant fields a service provider's request
@@ -529,6 +530,13 @@ func (c *Client) prepare(ctx context.Context, ep endpoint, req []wire.Field) (si
 	sign := string(s.sign(nil, fields, st))
 	i, _ := slices.BinarySearchFunc(fields, "sign", func(f wire.Field, name string) int { return strings.Compare(f.Name, name) })
 	fields = slices.Insert(fields, i, wire.Field{Name: "sign", Value: sign})
+	if ep.urlEncoded != "" {
+		for j := range fields {
+			if fields[j].Name == ep.urlEncoded {
+				fields[j].Value = url.QueryEscape(fields[j].Value)
+			}
+		}
+	}
 	return signedRequest{signer: s, signType: st, fields: fields, body: wire.AppendXML(nil, fields)}, nil
 }
 
@@ -667,11 +675,7 @@ type signer struct {
 	aesErr  error
 }
 
-func newSigner(key string, bufs *sync.Pool) *signer {
-	s := &signer{key: key, bufs: bufs}
-	s.hmacs.New = func() any { return hmac.New(sha256.New, []byte(key)) }
-	return s
-}
+func newSigner(key string, bufs *sync.Pool) *signer { return &signer{key: key, bufs: bufs} }
 
 // sign appends the signature of sorted, in name order, to dst.
 func (s *signer) sign(dst []byte, sorted []wire.Field, t SignType) []byte {
@@ -681,7 +685,10 @@ func (s *signer) sign(dst []byte, sorted []wire.Field, t SignType) []byte {
 	if t == SignTypeMD5 {
 		dst = wire.AppendMD5(dst, msg)
 	} else {
-		h := s.hmacs.Get().(hash.Hash)
+		h, ok := s.hmacs.Get().(hash.Hash)
+		if !ok {
+			h = hmac.New(sha256.New, []byte(s.key))
+		}
 		dst = wire.AppendHMAC(dst, h, msg)
 		s.hmacs.Put(h)
 	}
@@ -692,7 +699,7 @@ func (s *signer) sign(dst []byte, sorted []wire.Field, t SignType) []byte {
 // getBuffer takes an empty buffer from pool, or makes one if pool is nil.
 func getBuffer(pool *sync.Pool) *bytes.Buffer {
 	if pool == nil {
-		return new(bytes.Buffer)
+		return bytes.NewBuffer(make([]byte, 0, 1024))
 	}
 	buf := pool.Get().(*bytes.Buffer)
 	buf.Reset()

@@ -258,7 +258,7 @@ func FuzzSignedRequest(f *testing.F) {
 			}
 			want[k] = v
 		}
-		req := sortedFields(p)
+		req := sortedFields(nil, p)
 		before := slices.Clone(req)
 		sr, err := c.prepare(context.Background(), endpoint{path: "/p"}, req)
 		if diff := cmp.Diff(before, req); diff != "" {

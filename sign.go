@@ -1,8 +1,11 @@
 package wxpay
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/wxpay-go/wxpay/internal/wire"
 )
@@ -41,7 +44,15 @@ func Sign(p Params, apiKey string, t SignType) (string, error) {
 	if !t.Valid() {
 		return "", fmt.Errorf("%w: %q", ErrUnknownSignType, string(t))
 	}
-	return string(newSigner(apiKey, nil).sign(nil, sortedFields(p), t)), nil
+	var fields [32]wire.Field
+	sorted := sortedFields(fields[:0], p)
+	var sign [64]byte
+	if t == SignTypeMD5 {
+		var buf [1024]byte // on the stack: md5.Sum keeps nothing
+		return string(wire.AppendMD5(sign[:0], wire.AppendCanonical(buf[:0], sorted, apiKey))), nil
+	}
+	msg := wire.AppendCanonical(make([]byte, 0, 1024), sorted, apiKey)
+	return string(wire.AppendHMAC(sign[:0], hmac.New(sha256.New, []byte(apiKey)), msg)), nil
 }
 
 // VerifySign checks the "sign" field of p against every other non-empty
@@ -54,12 +65,13 @@ func Sign(p Params, apiKey string, t SignType) (string, error) {
 // A missing, malformed or wrong sign gives an error for which
 // errors.Is(err, ErrInvalidSign) is true.
 func VerifySign(p Params, apiKey string) error {
-	return newSigner(apiKey, nil).verify(p, sortedFields(p), "")
+	s := signer{key: apiKey}
+	return s.verify(p, sortedFields(nil, p), "")
 }
 
-// sortedFields returns p's fields in name order.
-func sortedFields(p Params) []wire.Field {
-	fields := make([]wire.Field, 0, len(p))
+// sortedFields appends p's fields to dst and sorts them by name.
+func sortedFields(dst []wire.Field, p Params) []wire.Field {
+	fields := slices.Grow(dst, len(p))
 	for k, v := range p {
 		fields = append(fields, wire.Field{Name: k, Value: v})
 	}

@@ -31,7 +31,10 @@ var (
 // return is written as a character reference, so that ParseXML returns the
 // value unchanged. Field names must be XML names and values valid XML text;
 // the client's request pipeline checks both before it encodes.
-func (p Params) AppendXML(b []byte) []byte { return wire.AppendXML(b, sortedFields(p)) }
+func (p Params) AppendXML(b []byte) []byte {
+	var fields [32]wire.Field
+	return wire.AppendXML(b, sortedFields(fields[:0], p))
+}
 
 // ParseXML decodes one flat v2 message: an optional XML declaration at the
 // start, a single root element (<xml> for API messages, <root> inside a
