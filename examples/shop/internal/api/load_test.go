@@ -26,6 +26,11 @@ import (
 // exact. SHOP_LOAD_THINK_MS makes each buyer pause between orders.
 // SHOP_LOAD_SECONDS sets the seconds of each phase (default 3); -short
 // skips it. Run it alone: other tests running beside it take its CPU.
+//
+// Failures and wrong balances always fail the test. The speed targets
+// fail it only with SHOP_LOAD_STRICT=1, on a machine of its own: a timed
+// check on a shared CI machine measures the neighbours, so there it is
+// reported and not enforced.
 func TestLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load test skipped with -short")
@@ -73,13 +78,17 @@ func TestLoad(t *testing.T) {
 			}
 			results = append(results, r)
 		}
+		missed := t.Logf
+		if os.Getenv("SHOP_LOAD_STRICT") == "1" {
+			missed = t.Errorf
+		}
 		r16, r64 := results[0], results[1]
 		if r64.throughput() < 0.85*r16.throughput() {
-			t.Errorf("throughput fell from %.1f orders/s at 16 buyers to %.1f at 64", r16.throughput(), r64.throughput())
+			missed("target missed: throughput fell from %.1f orders/s at 16 buyers to %.1f at 64", r16.throughput(), r64.throughput())
 		}
 		for _, r := range results {
 			if p := r.pct(99); p > 250*time.Millisecond {
-				t.Errorf("p99 %v at %d buyers; want ≤ 250ms", p, r.buyers)
+				missed("target missed: p99 %v at %d buyers; want ≤ 250ms", p, r.buyers)
 			}
 		}
 
