@@ -232,7 +232,5 @@ func (b *request) encrypted(name, v string) {
 	}
 	if raw, err := base64.StdEncoding.DecodeString(v); err != nil || len(raw) < 128 {
 		b.fail(name, "is not RSA ciphertext in base64: encrypt the value with EncryptBankField")
-		return
 	}
-	b.set(name, v)
 }
