@@ -162,7 +162,7 @@ func (s *Server) queryCouponStock(p wxpay.Params) answer {
 	}
 	return success(wxpay.Params{
 		"coupon_stock_id": st.ID, "coupon_name": st.Name, "coupon_value": fen(st.Value),
-		"coupon_mininumn": fen(st.Minimum), // [sic], as WeChat spells it
+		"coupon_mininumn":     fen(st.Minimum), // [sic], as WeChat spells it
 		"coupon_stock_status": strconv.Itoa(int(status)), "coupon_total": strconv.Itoa(st.Total),
 		"max_quota": strconv.Itoa(st.MaxQuota), "is_send_num": strconv.Itoa(st.sent),
 		"coupon_budget": fen(st.Value * int64(st.Total)),

@@ -45,15 +45,15 @@ type store struct {
 	holdPacks bool                             // HoldRedPacks
 	shortURLs map[string]string                // long_url → short_url
 
-	couponStocks map[string]*couponStock      // by coupon_stock_id
-	coupons      map[string]*coupon           // by coupon_id
-	couponSends  map[string]*coupon           // by partner_trade_no
-	customs      map[string][]*customsRecord  // by transaction_id
-	transfers    map[string]*transfer         // payouts to balance, by partner_trade_no
-	bankPayouts  map[string]*bankPayout       // by partner_trade_no
-	balances     map[string]int64             // SetPayoutBalance's, by mch_id; absent: unlimited
-	holdPayouts  bool                         // HoldPayouts
-	comments     []Comment                    // AddComment's, in time order
+	couponStocks map[string]*couponStock     // by coupon_stock_id
+	coupons      map[string]*coupon          // by coupon_id
+	couponSends  map[string]*coupon          // by partner_trade_no
+	customs      map[string][]*customsRecord // by transaction_id
+	transfers    map[string]*transfer        // payouts to balance, by partner_trade_no
+	bankPayouts  map[string]*bankPayout      // by partner_trade_no
+	balances     map[string]int64            // SetPayoutBalance's, by mch_id; absent: unlimited
+	holdPayouts  bool                        // HoldPayouts
+	comments     []Comment                   // AddComment's, in time order
 }
 
 func newStore() store {
