@@ -9,8 +9,9 @@
 //
 // starts it on 127.0.0.1:8080 with an SQLite database in
 // examples/shop/data/ and, without WeChat Pay credentials, an in-process
-// fake WeChat Pay. See README.md for the flags, the endpoints and the
-// payment and refund flows.
+// fake WeChat Pay (with -wxpaytest-json, a running cmd/wxpaytest instead).
+// See README.md for the flags, the endpoints and the payment and refund
+// flows.
 package main
 
 import (
