@@ -59,7 +59,6 @@ type PayNotify struct {
 
 	ContractID string // a recurring deduction's (TradeType TradeTypePAP): the contract it was deducted under
 
-
 	Raw Params // the whole verified notify
 }
 
