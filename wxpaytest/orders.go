@@ -35,6 +35,11 @@ type store struct {
 
 	codes map[string]CodeBehavior // SetCodeBehavior's, by auth code ("" for the default)
 	spent map[string]bool         // auth codes that paid an order
+
+	contracts     map[string]*contract    // by contract_id
+	contractCodes map[string]*contract    // by contractKey: the latest of each plan and code
+	preEntrusts   map[string]wxpay.Params // PreEntrustWeb's requests, by pre_entrustweb_id
+	h5Sessions    map[string]wxpay.Params // H5 signing requests, by the id in their redirect_url
 }
 
 func newStore() store {
@@ -45,6 +50,11 @@ func newStore() store {
 		byRefundID: map[string]*refund{},
 		codes:      map[string]CodeBehavior{},
 		spent:      map[string]bool{},
+
+		contracts:     map[string]*contract{},
+		contractCodes: map[string]*contract{},
+		preEntrusts:   map[string]wxpay.Params{},
+		h5Sessions:    map[string]wxpay.Params{},
 	}
 }
 
@@ -72,6 +82,10 @@ type order struct {
 	code      CodeBehavior // how the order ends while it is USERPAYING
 	queries   int          // order queries that answered USERPAYING
 	reversals int          // Reverse calls so far
+
+	// Recurring deduction: the contract a PAP order was deducted under,
+	// or the one a ContractOrder order signed once paid.
+	contractID string
 }
 
 // Payment says how the payer paid, for PayWith. Zero fields get the
@@ -350,6 +364,9 @@ func (s *Server) PayWith(outTradeNo string, pm Payment) error {
 	}
 	if d != nil && !pm.SkipNotify {
 		s.startNotify(*d)
+	}
+	if cd := s.contractOfOrder(outTradeNo); cd != nil {
+		s.startNotify(*cd)
 	}
 	return nil
 }
