@@ -16,6 +16,10 @@
 //	POST /pay/micropay
 //	POST /secapi/pay/reverse       (client certificate)
 //	POST /tools/authcodetoopenid
+//	POST /papay/preentrustweb, /pay/contractorder, /pay/pappayapply,
+//	     /papay/querycontract, /papay/deletecontract, /pay/paporderquery
+//	     (and the service provider's /papay/partner/..., /pay/partner/pappayapply)
+//	GET  /papay/h5entrustweb, /papay/partner/h5entrustweb
 //
 // and behaves as WeChat does: requests must be POSTed XML for the
 // server's appid and mch_id, signed with its API key (MD5, or HMAC-SHA256
@@ -36,6 +40,12 @@
 // timeouts, SYSTEMERROR, bad signatures, broken XML), SendForgedNotify
 // sends forged notifies, and Requests and Notifies record everything for
 // assertions.
+//
+// Recurring deduction (委托代扣) keeps contracts: SignContract plays the
+// payer signing through a signing link (checked as WeChat checks it) and
+// posts the contract notify; TerminateContract plays the payer
+// terminating; PapPayApply deducts from a signed contract at once and
+// posts the payment notify.
 //
 // WithSandbox turns the server into WeChat's sandbox, under both of its
 // path prefixes and with its sandbox key; WithSubMerchants makes the
