@@ -3,6 +3,7 @@ package wxpay
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -769,8 +770,8 @@ func (c *Client) ContractNotifyHandler(fn func(context.Context, *ContractNotify)
 		if n.ResultCode == ResultSuccess {
 			return fn(ctx, n)
 		}
-		c.notifyLogger().WarnContext(ctx, "wxpay: contract notify with result_code FAIL acknowledged; fn not called",
-			"contract_code", n.ContractCode, "err_code", n.ErrCode, "err_code_des", n.ErrCodeDes)
+		c.notifyLogger().LogAttrs(ctx, slog.LevelInfo, "wxpay: contract notify with result_code FAIL acknowledged; fn not called",
+			slog.String("contract_code", n.ContractCode), slog.String("err_code", n.ErrCode), slog.String("err_code_des", n.ErrCodeDes))
 		return nil
 	}
 	return notifyHandler(c, "contract notify", c.ParseContractNotify, deliver)

@@ -75,6 +75,9 @@
 //     chosen by amount), unified order included under the XDC prefix.
 //   - Order and refund numbers are unique per server, not per
 //     sub-merchant.
+//   - The signing pages are not served: SignContract and its siblings
+//     stand for the payer opening them. A deduction (pappayapply) is paid
+//     at once, never left ACCEPT, and any plan_id is a plan.
 //   - Error texts (return_msg, err_code_des) follow WeChat's where they
 //     are known and are close approximations elsewhere; err_codes follow
 //     the documentation and observed answers.
