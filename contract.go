@@ -227,7 +227,7 @@ func (c *Client) H5EntrustWeb(ctx context.Context, r *EntrustRequest) (*H5Entrus
 		return nil, &transportError{err}
 	}
 	defer closeBody(resp.Body)
-	p, sorted, err := readMessage(resp)
+	p, sorted, err := c.readMessage(resp)
 	if err != nil {
 		return nil, err
 	}
@@ -705,7 +705,7 @@ func (c *Client) ParseContractNotify(body []byte) (*ContractNotify, error) {
 	case "":
 		return nil, fmt.Errorf("%w: notify has no return_code", ErrMalformedXML)
 	default:
-		return nil, newReturnError(p["return_code"], p["return_msg"], "")
+		return nil, &Error{ReturnCode: p["return_code"], ReturnMsg: p["return_msg"]}
 	}
 	// WeChat's contract notify names the merchant by mch_id alone.
 	if err := present(p, "mch_id"); err != nil {

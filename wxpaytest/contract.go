@@ -29,6 +29,7 @@ type contract struct {
 	display        string
 	requestSerial  string
 	appID          string
+	mchID          string
 	subMchID       string
 	subAppID       string
 	openID         string
@@ -59,8 +60,8 @@ type ContractInfo struct {
 }
 
 // contractKey keys a contract by what the merchant names it with.
-func contractKey(subMchID, planID, code string) string {
-	return subMchID + "|" + planID + "|" + code
+func contractKey(mchID, subMchID, planID, code string) string {
+	return mchID + "|" + subMchID + "|" + planID + "|" + code
 }
 
 // Contracts returns the contracts signed so far, in no particular order,
@@ -174,17 +175,21 @@ func (s *Server) checkEntrust(p wxpay.Params, st wxpay.SignType, partner bool, r
 			return fmt.Errorf("%w: 缺少参数%s", ErrInvalidLink, f)
 		}
 	}
+	m := s.merchants[p["mch_id"]]
+	if m == nil {
+		return fmt.Errorf("%w: 商户号mch_id %q不存在", ErrInvalidLink, p["mch_id"])
+	}
 	wantLen := map[wxpay.SignType]int{wxpay.SignTypeMD5: 32, wxpay.SignTypeHMACSHA256: 64}[st]
-	if len(p["sign"]) != wantLen || wxpay.VerifySign(p, s.notifyKey()) != nil {
+	if len(p["sign"]) != wantLen || wxpay.VerifySign(p, s.notifyKey(m)) != nil {
 		return fmt.Errorf("%w: 签名错误 (%s expected)", ErrInvalidLink, st)
 	}
-	if p["mch_id"] != s.mchID || p["appid"] != s.appID {
-		return fmt.Errorf("%w: appid %q / mch_id %q are not this server's", ErrInvalidLink, p["appid"], p["mch_id"])
+	if p["appid"] != m.appID {
+		return fmt.Errorf("%w: appid %q is not mch_id %s's", ErrInvalidLink, p["appid"], p["mch_id"])
 	}
 	if partner != (p["sub_mch_id"] != "") {
 		return fmt.Errorf("%w: sub_mch_id is required on the partner paths and only there", ErrInvalidLink)
 	}
-	if ans, ok := s.checkSubMerchant(endpoint{}, p); !ok {
+	if ans, ok := s.checkSubMerchant(endpoint{}, m, p); !ok {
 		return fmt.Errorf("%w: %s %s", ErrInvalidLink, ans.errCode, ans.errCodeDes+ans.returnMsg)
 	}
 	if p["version"] != "" && p["version"] != "1.0" {
@@ -199,10 +204,10 @@ func (s *Server) checkEntrust(p wxpay.Params, st wxpay.SignType, partner bool, r
 	return nil
 }
 
-func (s *Server) notifyKey() string {
+func (s *Server) notifyKey(m *merchant) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.notifyKeyLocked()
+	return s.notifyKeyLocked(m)
 }
 
 // SignMiniProgramContract plays the payer signing in WeChat's signing
@@ -256,21 +261,21 @@ func (s *Server) signAndNotify(p wxpay.Params, st wxpay.SignType) (string, error
 	if err != nil {
 		return "", err
 	}
-	s.startNotify(d)
+	s.startNotify(&d)
 	return c.id, nil
 }
 
 // signContractLocked makes the contract of a signing request whose
 // notifies go to notifyURL. s.mu must be held.
 func (s *Server) signContractLocked(p wxpay.Params, notifyURL string, st wxpay.SignType) (*contract, error) {
-	key := contractKey(p["sub_mch_id"], p["plan_id"], p["contract_code"])
+	key := contractKey(p["mch_id"], p["sub_mch_id"], p["plan_id"], p["contract_code"])
 	if old := s.st.contractCodes[key]; old != nil && !old.terminated {
 		return nil, fmt.Errorf("%w: contract_code %q of plan %s is already signed (%s)", ErrState, p["contract_code"], p["plan_id"], old.id)
 	}
 	now := s.cfg.now()
 	c := &contract{
 		planID: p["plan_id"], code: p["contract_code"], display: p["contract_display_account"],
-		requestSerial: p["request_serial"], appID: p["appid"], subMchID: p["sub_mch_id"], subAppID: p["sub_appid"],
+		requestSerial: p["request_serial"], appID: p["appid"], mchID: p["mch_id"], subMchID: p["sub_mch_id"], subAppID: p["sub_appid"],
 		openID: p["openid"], notifyURL: notifyURL, signType: st, signedAt: now, expiresAt: now.AddDate(10, 0, 0),
 	}
 	if c.openID == "" {
@@ -291,7 +296,7 @@ const contractTimeLayout = "2006-01-02 15:04:05"
 func (s *Server) contractNotifyLocked(c *contract, change string) delivery {
 	p := wxpay.Params{
 		"return_code": "SUCCESS", "return_msg": "OK", "result_code": "SUCCESS",
-		"mch_id": s.mchID, "contract_code": c.code, "plan_id": c.planID, "openid": c.openID,
+		"mch_id": c.mchID, "contract_code": c.code, "plan_id": c.planID, "openid": c.openID,
 		"change_type": change, "contract_id": c.id, "request_serial": c.requestSerial,
 	}
 	setIf(p, "sub_mch_id", c.subMchID)
@@ -303,7 +308,7 @@ func (s *Server) contractNotifyLocked(c *contract, change string) delivery {
 		p["operate_time"] = c.terminatedAt.In(wxpay.Beijing()).Format(contractTimeLayout)
 		p["contract_termination_mode"] = strconv.Itoa(c.mode)
 	}
-	p["sign"] = s.mustSign(p, s.notifyKeyLocked(), c.signType)
+	p["sign"] = s.mustSign(p, s.notifyKeyLocked(s.merchants[c.mchID]), c.signType)
 	return delivery{kind: ContractNotify, url: c.notifyURL, contractID: c.id, body: p.AppendXML(nil)}
 }
 
@@ -329,7 +334,7 @@ func (s *Server) TerminateContract(contractID string) error {
 	if err != nil {
 		return err
 	}
-	s.startNotify(d)
+	s.startNotify(&d)
 	return nil
 }
 
@@ -416,7 +421,7 @@ func (s *Server) contractOrder(p wxpay.Params) answer {
 		return ans
 	}
 	ans.fields["contract_result_code"] = "SUCCESS"
-	if old := s.st.contractCodes[contractKey(p["sub_mch_id"], p["plan_id"], p["contract_code"])]; old != nil && !old.terminated {
+	if old := s.st.contractCodes[contractKey(p["mch_id"], p["sub_mch_id"], p["plan_id"], p["contract_code"])]; old != nil && !old.terminated {
 		ans.fields["contract_result_code"] = "FAIL"
 		ans.fields["contract_err_code"] = "CONTRACT_ALREADY_EXIST"
 		ans.fields["contract_err_code_des"] = "签约协议已存在"
@@ -440,7 +445,7 @@ func (s *Server) contractOfOrder(outTradeNo string) *delivery {
 	p := o.req
 	c, err := s.signContractLocked(wxpay.Params{
 		"plan_id": p["plan_id"], "contract_code": p["contract_code"], "contract_display_account": p["contract_display_account"],
-		"request_serial": p["request_serial"], "appid": p["appid"], "sub_mch_id": p["sub_mch_id"], "sub_appid": p["sub_appid"],
+		"request_serial": p["request_serial"], "appid": p["appid"], "mch_id": p["mch_id"], "sub_mch_id": p["sub_mch_id"], "sub_appid": p["sub_appid"],
 		"openid": o.pay.OpenID,
 	}, p["contract_notify_url"], o.signType)
 	if err != nil {
@@ -460,11 +465,11 @@ func (s *Server) findContract(p wxpay.Params) (*contract, answer, bool) {
 	case p["contract_id"] != "":
 		c = s.st.contracts[p["contract_id"]]
 	case p["plan_id"] != "" && p["contract_code"] != "":
-		c = s.st.contractCodes[contractKey(p["sub_mch_id"], p["plan_id"], p["contract_code"])]
+		c = s.st.contractCodes[contractKey(p["mch_id"], p["sub_mch_id"], p["plan_id"], p["contract_code"])]
 	default:
 		return nil, missing("contract_id"), false
 	}
-	if c == nil || c.subMchID != p["sub_mch_id"] {
+	if c == nil || c.mchID != p["mch_id"] || c.subMchID != p["sub_mch_id"] {
 		return nil, refuse("CONTRACT_NOT_EXIST", "签约协议不存在"), false
 	}
 	return c, answer{}, true
@@ -523,7 +528,7 @@ func (s *Server) papPayApply(p wxpay.Params) answer {
 	if !validNotifyURL(p["notify_url"]) {
 		return badFormat("notify_url")
 	}
-	c, ans, ok := s.findContract(wxpay.Params{"contract_id": p["contract_id"], "sub_mch_id": p["sub_mch_id"]})
+	c, ans, ok := s.findContract(wxpay.Params{"contract_id": p["contract_id"], "mch_id": p["mch_id"], "sub_mch_id": p["sub_mch_id"]})
 	if !ok {
 		return ans
 	}
@@ -545,7 +550,7 @@ func (s *Server) papPayApply(p wxpay.Params) answer {
 	s.completePayment(o, Payment{OpenID: c.openID}, now)
 	n := s.payNotifyParams(o)
 	n["contract_id"], n["trade_state"] = c.id, string(wxpay.TradeStateSuccess)
-	n["sign"] = s.mustSign(n, s.notifyKeyLocked(), o.signType)
+	n["sign"] = s.mustSign(n, s.notifyKeyLocked(s.merchantOf(o)), o.signType)
 	ans = success(nil)
 	ans.notify = &delivery{kind: PayNotify, url: p["notify_url"], outTradeNo: no, body: n.AppendXML(nil)}
 	return ans

@@ -117,6 +117,11 @@ func isXMLChar(r rune) bool {
 // reference, so that Parse returns every value unchanged. The fields must
 // pass CheckField.
 func AppendXML(b []byte, sorted []Field) []byte {
+	n := len("<xml></xml>")
+	for _, f := range sorted {
+		n += 2*len(f.Name) + len(f.Value) + len("<></><![CDATA[]]>")
+	}
+	b = slices.Grow(b, n)
 	b = append(b, "<xml>"...)
 	for _, f := range sorted {
 		b = append(b, '<')
