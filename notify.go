@@ -58,6 +58,8 @@ type PayNotify struct {
 
 	PromotionDetail string // JSON; sent instead of the coupon fields for single-item discounts
 
+	ContractID string // a recurring deduction's (TradeType TradeTypePAP): the contract it was deducted under
+
 	Raw Params // the whole verified notify
 }
 
@@ -127,6 +129,7 @@ func newPayNotify(p Params) (*PayNotify, error) {
 		ErrCode:            p["err_code"],
 		ErrCodeDes:         p["err_code_des"],
 		PromotionDetail:    p["promotion_detail"],
+		ContractID:         p["contract_id"],
 		Raw:                p,
 	}
 	if r.err != nil {
