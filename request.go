@@ -234,3 +234,13 @@ func (b *request) encrypted(name, v string) {
 		b.fail(name, "is not RSA ciphertext in base64: encrypt the value with EncryptBankField")
 	}
 }
+
+// digits checks that v, if set, is a decimal number.
+func (b *request) digits(name, v string) {
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			b.fail(name, "must be a number")
+			return
+		}
+	}
+}

@@ -54,6 +54,11 @@ type store struct {
 	balances     map[string]int64            // SetPayoutBalance's, by mch_id; absent: unlimited
 	holdPayouts  bool                        // HoldPayouts
 	comments     []Comment                   // AddComment's, in time order
+
+	contracts     map[string]*contract    // by contract_id
+	contractCodes map[string]*contract    // by contractKey: the latest of each plan and code
+	preEntrusts   map[string]wxpay.Params // PreEntrustWeb's requests, by pre_entrustweb_id
+	h5Sessions    map[string]wxpay.Params // H5 signing requests, by the id in their redirect_url
 }
 
 func newStore() store {
@@ -78,6 +83,11 @@ func newStore() store {
 		transfers:    map[string]*transfer{},
 		bankPayouts:  map[string]*bankPayout{},
 		balances:     map[string]int64{},
+
+		contracts:     map[string]*contract{},
+		contractCodes: map[string]*contract{},
+		preEntrusts:   map[string]wxpay.Params{},
+		h5Sessions:    map[string]wxpay.Params{},
 	}
 }
 
@@ -107,6 +117,10 @@ type order struct {
 	reversals int          // Reverse calls so far
 
 	scanner string // the payer whose mode-1 scan led to the order (ScanProduct)
+
+	// Recurring deduction: the contract a PAP order was deducted under,
+	// or the one a ContractOrder order signed once paid.
+	contractID string
 }
 
 // Payment says how the payer paid, for PayWith. Zero fields get the
@@ -397,6 +411,9 @@ func (s *Server) PayWith(outTradeNo string, pm Payment) error {
 			d.notBefore = time.Now().Add(pm.NotifyDelay)
 		}
 		s.startNotify(d)
+	}
+	if cd := s.contractOfOrder(outTradeNo); cd != nil {
+		s.startNotify(cd)
 	}
 	s.persist()
 	return nil
