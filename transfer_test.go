@@ -281,7 +281,10 @@ func TestPayoutValidation(t *testing.T) {
 		call  func() error
 		field string
 	}{
-		{"no number", func() error { _, err := c.Transfer(ctx, transfer(func(r *wxpay.TransferRequest) { r.PartnerTradeNo = "" })); return err }, "partner_trade_no"},
+		{"no number", func() error {
+			_, err := c.Transfer(ctx, transfer(func(r *wxpay.TransferRequest) { r.PartnerTradeNo = "" }))
+			return err
+		}, "partner_trade_no"},
 		{"number with a dash", func() error {
 			_, err := c.Transfer(ctx, transfer(func(r *wxpay.TransferRequest) { r.PartnerTradeNo = "a-1" }))
 			return err
@@ -294,7 +297,10 @@ func TestPayoutValidation(t *testing.T) {
 			_, err := c.Transfer(ctx, transfer(func(r *wxpay.TransferRequest) { r.CheckName = "OPTION_CHECK" }))
 			return err
 		}, "check_name"},
-		{"zero amount", func() error { _, err := c.Transfer(ctx, transfer(func(r *wxpay.TransferRequest) { r.Amount = 0 })); return err }, "amount"},
+		{"zero amount", func() error {
+			_, err := c.Transfer(ctx, transfer(func(r *wxpay.TransferRequest) { r.Amount = 0 }))
+			return err
+		}, "amount"},
 		{"bad IP", func() error {
 			_, err := c.Transfer(ctx, transfer(func(r *wxpay.TransferRequest) { r.SpbillCreateIP = "localhost" }))
 			return err
@@ -303,7 +309,10 @@ func TestPayoutValidation(t *testing.T) {
 			_, err := c.PayBank(ctx, bank(func(r *wxpay.PayBankRequest) { r.EncBankNo = "6222020202020202" }))
 			return err
 		}, "enc_bank_no"},
-		{"no bank code", func() error { _, err := c.PayBank(ctx, bank(func(r *wxpay.PayBankRequest) { r.BankCode = "" })); return err }, "bank_code"},
+		{"no bank code", func() error {
+			_, err := c.PayBank(ctx, bank(func(r *wxpay.PayBankRequest) { r.BankCode = "" }))
+			return err
+		}, "bank_code"},
 		{"nil transfer", func() error { _, err := c.Transfer(ctx, nil); return err }, "request"},
 		{"nil bank payout", func() error { _, err := c.PayBank(ctx, nil); return err }, "request"},
 	}

@@ -18,7 +18,11 @@ func TestPayoutFieldRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	hmacType := wxpay.SignTypeHMACSHA256
-	asTransfer := func(p wxpay.Params) { p["mch_appid"], p["mchid"] = appID, mchID; delete(p, "appid"); delete(p, "mch_id") }
+	asTransfer := func(p wxpay.Params) {
+		p["mch_appid"], p["mchid"] = appID, mchID
+		delete(p, "appid")
+		delete(p, "mch_id")
+	}
 	noAppID := func(p wxpay.Params) { delete(p, "appid") }
 	noNonce := func(p wxpay.Params) { delete(p, "nonce_str"); p["sign_type"] = "MD5" }
 	transfer := wxpay.Params{"partner_trade_no": "t1", "openid": "o", "check_name": "NO_CHECK", "amount": "100", "desc": "d", "spbill_create_ip": "10.0.0.1"}
@@ -65,7 +69,11 @@ func TestPayoutFieldRules(t *testing.T) {
 // the comments table.
 func TestPayoutAnswers(t *testing.T) {
 	srv := newServer(t)
-	asTransfer := func(p wxpay.Params) { p["mch_appid"], p["mchid"] = appID, mchID; delete(p, "appid"); delete(p, "mch_id") }
+	asTransfer := func(p wxpay.Params) {
+		p["mch_appid"], p["mchid"] = appID, mchID
+		delete(p, "appid")
+		delete(p, "mch_id")
+	}
 	r := rawPost(t, srv, "/mmpaymkttransfers/promotion/transfers",
 		wxpay.Params{"partner_trade_no": "ta1", "openid": "o", "check_name": "NO_CHECK", "amount": "100", "desc": "d"}, wxpay.SignTypeMD5, asTransfer)
 	if r["result_code"] != "SUCCESS" || r["sign"] != "" || r["mch_appid"] != appID || r["mchid"] != mchID || r["payment_no"] == "" || r["appid"] != "" {
