@@ -17,7 +17,7 @@ import (
 // to continue: 0 for the first page, then the Offset of the page before.
 type BatchQueryCommentRequest struct {
 	BeginTime time.Time // required
-	EndTime   time.Time // required; at most 30 days after BeginTime
+	EndTime   time.Time // required
 	Offset    int
 	Limit     int // 1 to 200; 0 means 200
 }

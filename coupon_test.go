@@ -166,3 +166,25 @@ func TestCouponValidation(t *testing.T) {
 		t.Errorf("%d requests sent", n)
 	}
 }
+
+// TestCouponDefaultStock checks that wxpaytest serves a stock no test
+// added, as a default one of the merchant that first names it.
+func TestCouponDefaultStock(t *testing.T) {
+	_, c := psServer(t, nil)
+	ctx := context.Background()
+	sent, err := c.SendCoupon(ctx, &wxpay.SendCouponRequest{CouponStockID: "9001", PartnerTradeNo: "cd1", OpenID: "o"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stock, err := c.CouponStockQuery(ctx, &wxpay.CouponStockQueryRequest{CouponStockID: "9001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stock.CouponValue != wxpaytest.DefaultCouponValue || stock.CouponTotal != wxpaytest.DefaultCouponTotal || stock.IsSendNum != 1 {
+		t.Errorf("default stock %+v", stock)
+	}
+	got, err := c.CouponQuery(ctx, &wxpay.CouponQueryRequest{CouponID: sent.CouponID, OpenID: "o", StockID: "9001"})
+	if err != nil || got.CouponValue != wxpaytest.DefaultCouponValue {
+		t.Errorf("coupon %+v, %v", got, err)
+	}
+}

@@ -54,8 +54,11 @@ type coupon struct {
 
 // AddCouponStock creates an active coupon stock of the first merchant
 // (NewServer's); mchID, when given, names another one (WithMerchant). A
-// stock without an ID, a positive Value or Total, or whose ID is taken is
-// an error.
+// stock without an ID, a positive Value or Total, or whose ID is taken
+// (by AddCouponStock or by a default stock already used) is an error.
+// Without it, a stock id is a default stock: DefaultCouponValue each,
+// DefaultCouponTotal coupons, DefaultCouponMaxQuota an openid, valid for
+// 30 days from its first use.
 func (s *Server) AddCouponStock(stock CouponStock, mchID ...string) error {
 	if stock.ID == "" || stock.Value <= 0 || stock.Total <= 0 || stock.Minimum < 0 || stock.MaxQuota < 0 {
 		return fmt.Errorf("wxpaytest: AddCouponStock: a stock needs an ID and a positive Value and Total")
@@ -81,6 +84,33 @@ func (s *Server) AddCouponStock(stock CouponStock, mchID ...string) error {
 	}
 	s.st.couponStocks[stock.ID] = &couponStock{CouponStock: stock, mch: mch, created: now}
 	return nil
+}
+
+// Default stocks: a stock id no AddCouponStock named is a stock of the
+// merchant that first uses it, so that a test can send coupons without
+// setting one up.
+const (
+	DefaultCouponValue    = 500  // fen
+	DefaultCouponTotal    = 1000 // coupons
+	DefaultCouponMaxQuota = 10   // coupons an openid may get
+)
+
+// stockFor returns the stock a request names, creating a default one for
+// an id not seen before; nil for another merchant's stock.
+func (s *Server) stockFor(p wxpay.Params) *couponStock {
+	id := p["coupon_stock_id"]
+	st := s.st.couponStocks[id]
+	if st == nil {
+		now := s.cfg.now()
+		st = &couponStock{CouponStock: CouponStock{ID: id, Name: "代金券" + id, Value: DefaultCouponValue,
+			Total: DefaultCouponTotal, MaxQuota: DefaultCouponMaxQuota, Begin: now, End: now.Add(30 * 24 * time.Hour)},
+			mch: p["mch_id"], created: now}
+		s.st.couponStocks[id] = st
+	}
+	if st.mch != p["mch_id"] {
+		return nil
+	}
+	return st
 }
 
 // UseCoupon marks an issued coupon used, as a payment that spends it
@@ -111,8 +141,8 @@ func (s *Server) sendCoupon(p wxpay.Params) answer {
 		}
 		return success(c.sendAnswer(p))
 	}
-	st := s.st.couponStocks[p["coupon_stock_id"]]
-	if st == nil || st.mch != p["mch_id"] {
+	st := s.stockFor(p)
+	if st == nil {
 		return refuse("NOT_FOUND", "批次不存在")
 	}
 	now := s.cfg.now()
@@ -152,8 +182,8 @@ func (c *coupon) sendAnswer(p wxpay.Params) wxpay.Params {
 }
 
 func (s *Server) queryCouponStock(p wxpay.Params) answer {
-	st := s.st.couponStocks[p["coupon_stock_id"]]
-	if st == nil || st.mch != p["mch_id"] {
+	st := s.stockFor(p)
+	if st == nil {
 		return refuse("NOT_FOUND", "批次不存在")
 	}
 	status := wxpay.CouponStockActive
