@@ -71,11 +71,6 @@ func (e *CouponPendingError) Error() string {
 // Unwrap returns the cause.
 func (e *CouponPendingError) Unwrap() error { return e.Err }
 
-// ErrCodeCouponSendFailed is the ret_code of a send WeChat refused for the
-// openid (the user's quota is used up, say): a final answer, reported as
-// an *Error whose ErrCodeDes is ret_msg.
-const ErrCodeCouponSendFailed = "FAILED"
-
 var (
 	endpointSendCoupon = endpoint{
 		path: "/mmpaymkttransfers/send_coupon", cert: true, sub: subMchOnly, idempotent: true,

@@ -114,10 +114,6 @@ func (e *TransferPendingError) Error() string {
 // Unwrap returns the cause.
 func (e *TransferPendingError) Unwrap() error { return e.Err }
 
-// ErrCodeSendFailed is a payout's SEND_FAILED: WeChat asks for a query,
-// whose answer is the outcome.
-const ErrCodeSendFailed = "SEND_FAILED"
-
 var (
 	endpointTransfer = endpoint{
 		path: "/mmpaymkttransfers/promotion/transfers", cert: true, noSignType: true, unsigned: true, anyMerchant: true,
