@@ -36,6 +36,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -80,6 +81,7 @@ type config struct {
 	notifySign    bool
 	manualRefunds bool
 	refundURL     string
+	nativeURL     string
 	hostnames     []string
 	publicHost    string
 	outDir        string
@@ -134,6 +136,8 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (*c
 	add("manual-refunds", "WXPAYTEST_MANUAL_REFUNDS")
 	refundURL := fs.String("refund-notify-url", "", "the merchant platform's refund notify URL, for refunds without notify_url (env WXPAYTEST_REFUND_NOTIFY_URL)")
 	add("refund-notify-url", "WXPAYTEST_REFUND_NOTIFY_URL")
+	nativeURL := fs.String("native-callback-url", "", "the merchant platform's 扫码回调URL, where POST /native/scan posts Native mode-1 product callbacks (env WXPAYTEST_NATIVE_CALLBACK_URL)")
+	add("native-callback-url", "WXPAYTEST_NATIVE_CALLBACK_URL")
 	fs.Var(&hostnames, "hostname", "extra DNS name or IP address of the HTTPS certificate, repeatable (env WXPAYTEST_HOSTNAMES)")
 	add("hostname", "WXPAYTEST_HOSTNAMES")
 	publicHost := fs.String("public-host", "", "host clients reach the server at, for the URLs of wxpaytest.json (default 127.0.0.1) (env WXPAYTEST_PUBLIC_HOST)")
@@ -166,7 +170,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (*c
 
 	c := &config{
 		addrs: addrs, controlAddr: *controlAddr, sandbox: *sandbox, notifyScale: *scale, notifySign: *notifySign,
-		manualRefunds: *manual, refundURL: *refundURL, hostnames: hostnames, publicHost: *publicHost,
+		manualRefunds: *manual, refundURL: *refundURL, nativeURL: *nativeURL, hostnames: hostnames, publicHost: *publicHost,
 		outDir: *outDir, stateFile: *stateFile, logFormat: *logFormat,
 	}
 	if len(c.addrs) == 0 {
@@ -213,6 +217,11 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (*c
 	if c.notifyScale <= 0 {
 		return nil, errors.New("-notify-scale must be positive")
 	}
+	for name, v := range map[string]string{"-refund-notify-url": c.refundURL, "-native-callback-url": c.nativeURL} {
+		if u, err := url.Parse(v); v != "" && (err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "") {
+			return nil, fmt.Errorf("%s %q: want an http:// or https:// URL", name, v)
+		}
+	}
 	if c.logFormat != "text" && c.logFormat != "json" {
 		return nil, fmt.Errorf("-log %q: want text or json", c.logFormat)
 	}
@@ -228,6 +237,9 @@ type app struct {
 	cfg        *config
 	log        *slog.Logger
 	routes     []string // the control API's patterns, for the test that holds openapi.json to them
+
+	// The hosts and ports the API listens on, for serverLink.
+	apiHosts, apiPorts []string
 }
 
 // run serves until ctx is done.
@@ -301,6 +313,9 @@ func start(cfg *config, logOut io.Writer) (a *app, err error) {
 	if cfg.refundURL != "" {
 		opts = append(opts, wxpaytest.WithRefundNotifyURL(cfg.refundURL))
 	}
+	if cfg.nativeURL != "" {
+		opts = append(opts, wxpaytest.WithNativeCallbackURL(cfg.nativeURL))
+	}
 	hosts := cfg.hostnames
 	if cfg.publicHost != "" {
 		hosts = append(hosts, cfg.publicHost)
@@ -316,9 +331,13 @@ func start(cfg *config, logOut io.Writer) (a *app, err error) {
 	if err != nil {
 		return nil, err
 	}
-	lns = nil // the server owns them now, and Close closes them
-
 	a = &app{srv: srv, cfg: cfg, log: log}
+	for _, ln := range lns[:len(lns)-1] {
+		if host, port, err := net.SplitHostPort(ln.Addr().String()); err == nil {
+			a.apiHosts, a.apiPorts = append(a.apiHosts, host), append(a.apiPorts, port)
+		}
+	}
+	lns = nil // the server owns them now, and Close closes them
 	a.baseURL = "https://" + publicAddr(cfg.publicHost, srv.URL)
 	a.controlURL = "http://" + publicAddr(cfg.publicHost, "http://"+cln.Addr().String())
 	if cfg.outDir != "" {
