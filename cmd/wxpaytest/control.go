@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	_ "embed"
 	"encoding/base64"
@@ -316,7 +317,9 @@ func (a *app) controlHandler() http.Handler {
 		for _, c := range s.Contracts() {
 			out = append(out, contractOf(c))
 		}
-		slices.SortFunc(out, func(x, y contractJSON) int { return strings.Compare(x.ContractID, y.ContractID) })
+		slices.SortFunc(out, func(x, y contractJSON) int {
+			return cmp.Or(strings.Compare(x.PlanID, y.PlanID), strings.Compare(x.ContractCode, y.ContractCode), strings.Compare(x.ContractID, y.ContractID))
+		})
 		return out, nil
 	})
 	handle("POST /contracts/sign", func(r *http.Request) (any, error) {
