@@ -6,9 +6,10 @@
 // /secapi/pay/refund, …; the merchant certificate is required on
 // /secapi/), with its own certificate authority, and a control API, plain
 // HTTP and JSON, on a second port: pay an order, fail or complete a
-// refund, inject faults, forge notifies, list requests and notify
-// attempts, wait for the notifies, reset. GET /openapi.json on the control
-// port describes it.
+// refund, inject faults, forge notifies, move red packets on, scan a
+// Native mode-1 QR code, sign and terminate contracts, list requests and
+// notify attempts, wait for the notifies, reset. GET /openapi.json on the
+// control port describes it.
 //
 // Usage:
 //
@@ -20,7 +21,8 @@
 // (the certificate authority to trust), apiclient_cert.pem,
 // apiclient_key.pem and apiclient_cert.p12 (password: the mch_id) of each
 // merchant, and wxpaytest.json with the URLs and credentials. With -state
-// FILE, orders, refunds, notifies and the certificates survive a restart.
+// FILE, orders, refunds, notifies, profit sharing, red packets, short
+// URLs, contracts and the certificates survive a restart.
 //
 // Install with:
 //
@@ -144,7 +146,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (*c
 	add("public-host", "WXPAYTEST_PUBLIC_HOST")
 	outDir := fs.String("out", "", "directory to write ca.pem, the merchant certificates (PEM and .p12) and wxpaytest.json to (env WXPAYTEST_OUT)")
 	add("out", "WXPAYTEST_OUT")
-	stateFile := fs.String("state", "", "file keeping orders, refunds, notifies and certificates across restarts (env WXPAYTEST_STATE)")
+	stateFile := fs.String("state", "", "file keeping orders, refunds, notifies, profit sharing, red packets, contracts and certificates across restarts (env WXPAYTEST_STATE)")
 	add("state", "WXPAYTEST_STATE")
 	logFormat := fs.String("log", "text", "log format: text or json, one line per request and notify attempt (env WXPAYTEST_LOG)")
 	add("log", "WXPAYTEST_LOG")
