@@ -364,6 +364,18 @@ func (a *app) controlHandler() http.Handler {
 		}
 		return map[string]any{"contract_id": r.PathValue("contract_id"), "terminated": true}, nil
 	})
+	handle("PUT /endpoints/{path...}", func(r *http.Request) (any, error) {
+		var body endpointJSON
+		if err := decode(r, &body); err != nil {
+			return nil, err
+		}
+		path := "/" + r.PathValue("path")
+		if body.ErrCode == "" && body.ErrCodeDes != "" {
+			return nil, errors.New("err_code_des without err_code")
+		}
+		s.Handle(path, body.endpoint())
+		return map[string]string{"path": path}, nil
+	})
 	handle("POST /reset", func(*http.Request) (any, error) {
 		s.Reset()
 		return map[string]bool{"reset": true}, nil
@@ -448,6 +460,48 @@ func contractOf(c wxpaytest.ContractInfo) contractJSON {
 		ContractID: c.ContractID, PlanID: c.PlanID, ContractCode: c.ContractCode, ContractDisplayAccount: c.ContractDisplayAccount,
 		RequestSerial: c.RequestSerial, OpenID: c.OpenID, SubMchID: c.SubMchID, NotifyURL: c.NotifyURL,
 		Terminated: c.Terminated, TerminationMode: c.TerminationMode, TerminationRemark: c.TerminationRemark,
+	}
+}
+
+// endpointJSON is wxpaytest.Endpoint in JSON, its Answer a canned one:
+// the answer fields, plus the request's values of the echo fields, or a
+// business failure (err_code) or a refusal (return_msg).
+type endpointJSON struct {
+	Cert       bool              `json:"cert"`
+	AppIDField string            `json:"appid_field"`
+	MchIDField string            `json:"mch_id_field"`
+	NoSignType bool              `json:"no_sign_type"`
+	HMACOnly   bool              `json:"hmac_only"`
+	Unsigned   bool              `json:"unsigned"`
+	Answer     map[string]string `json:"answer"`
+	Echo       []string          `json:"echo"`
+	ErrCode    string            `json:"err_code"`
+	ErrCodeDes string            `json:"err_code_des"`
+	ReturnMsg  string            `json:"return_msg"`
+}
+
+func (e endpointJSON) endpoint() wxpaytest.Endpoint {
+	return wxpaytest.Endpoint{
+		Cert: e.Cert, AppIDField: e.AppIDField, MchIDField: e.MchIDField, NoSignType: e.NoSignType,
+		HMACOnly: e.HMACOnly, Unsigned: e.Unsigned,
+		Answer: func(req wxpay.Params) (wxpay.Params, error) {
+			switch {
+			case e.ReturnMsg != "":
+				return nil, errors.New(e.ReturnMsg)
+			case e.ErrCode != "":
+				return nil, &wxpay.Error{ErrCode: e.ErrCode, ErrCodeDes: e.ErrCodeDes}
+			}
+			fields := wxpay.Params{}
+			for k, v := range e.Answer {
+				fields[k] = v
+			}
+			for _, k := range e.Echo {
+				if v, ok := req[k]; ok {
+					fields[k] = v
+				}
+			}
+			return fields, nil
+		},
 	}
 }
 

@@ -260,3 +260,40 @@ func TestNativeScanNeedsURL(t *testing.T) {
 		t.Fatalf("scan without a callback URL: %d %v", st, e)
 	}
 }
+
+// TestEndpoints: PUT /endpoints/{path} makes the server answer a path it
+// does not model, with the checks of Handle, as wxpay.Client.Call sees it.
+func TestEndpoints(t *testing.T) {
+	dir := t.TempDir()
+	a := startApp(t, io.Discard, "-out", dir)
+	defer a.close()
+	c, _ := clientFromOut(t, dir)
+	ctx := context.Background()
+	if st := control(t, a, "PUT", "/endpoints/pay/queryexchagerate", map[string]any{
+		"answer": map[string]string{"rate": "646180000"}, "echo": []string{"fee_type", "date"}}, nil); st != 200 {
+		t.Fatalf("PUT /endpoints: %d", st)
+	}
+	if st := control(t, a, "PUT", "/endpoints/secapi/mch/fancy", map[string]any{"cert": true, "err_code": "NOAUTH", "err_code_des": "无权限"}, nil); st != 200 {
+		t.Fatalf("PUT /endpoints: %d", st)
+	}
+	if st := control(t, a, "PUT", "/endpoints/pay/broken", map[string]any{"err_code_des": "x"}, nil); st != 400 {
+		t.Fatalf("err_code_des alone: %d, want 400", st)
+	}
+
+	got, err := c.Call(ctx, "/pay/queryexchagerate", wxpay.Params{"fee_type": "USD", "date": "20250101"}, wxpay.CallOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["rate"] != "646180000" || got["fee_type"] != "USD" || got["date"] != "20250101" {
+		t.Errorf("answer %v", got)
+	}
+	_, err = c.Call(ctx, "/secapi/mch/fancy", wxpay.Params{}, wxpay.CallOptions{Cert: true})
+	var we *wxpay.Error
+	if !errors.As(err, &we) || we.ErrCode != "NOAUTH" || we.ErrCodeDes != "无权限" {
+		t.Errorf("the canned failure: %v", err)
+	}
+	_, err = c.Call(ctx, "/secapi/mch/fancy", wxpay.Params{}, wxpay.CallOptions{})
+	if !errors.As(err, &we) || we.ReturnCode != "FAIL" || !strings.Contains(we.ReturnMsg, "证书") {
+		t.Errorf("without the certificate: %v", err)
+	}
+}
