@@ -258,6 +258,9 @@ func (s *Server) signAndNotify(p wxpay.Params, st wxpay.SignType) (string, error
 		d = s.contractNotifyLocked(c, "ADD")
 	}
 	s.mu.Unlock()
+	// Persisted even when refused: the H5 session or pre-entrust id is
+	// used up either way.
+	defer s.persist()
 	if err != nil {
 		return "", err
 	}
@@ -335,6 +338,7 @@ func (s *Server) TerminateContract(contractID string) error {
 		return err
 	}
 	s.startNotify(&d)
+	s.persist()
 	return nil
 }
 
@@ -607,6 +611,7 @@ func (s *Server) h5EntrustWeb(u *url.URL) wxpay.Params {
 	s.mu.Lock()
 	s.st.h5Sessions[id] = p
 	s.mu.Unlock()
+	s.persist()
 	return wxpay.Params{
 		"return_code": "SUCCESS", "return_msg": "OK", "result_code": "SUCCESS", "result_msg": "OK",
 		"redirect_url": s.URL + h5Prefix + id,

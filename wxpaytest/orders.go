@@ -16,13 +16,14 @@ import (
 )
 
 var (
-	// ErrNotFound is returned (wrapped) by the test controls for an order
-	// or refund the server does not know.
-	ErrNotFound = errors.New("wxpaytest: no such order or refund")
+	// ErrNotFound is returned (wrapped) by the test controls for what the
+	// server does not know: an order, a refund, a red packet, a contract.
+	// The wrapping error names it.
+	ErrNotFound = errors.New("wxpaytest: not found")
 
-	// ErrState is returned (wrapped) by the test controls for an order or
-	// refund whose state does not allow the action, such as paying an
-	// order twice.
+	// ErrState is returned (wrapped) by the test controls for an order, a
+	// refund, a red packet or a contract whose state does not allow the
+	// action, such as paying an order twice.
 	ErrState = errors.New("wxpaytest: not allowed in this state")
 )
 
