@@ -50,6 +50,7 @@ func (s *Server) AddComment(c Comment) error {
 	if c.Time.IsZero() || c.TransactionID == "" || c.Stars < 1 || c.Stars > 5 || strings.ContainsAny(c.Content, "\r\n") {
 		return fmt.Errorf("wxpaytest: AddComment: a comment needs a time, a transaction id, 1 to 5 stars and a one-line content")
 	}
+	defer s.persist()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.st.comments = append(s.st.comments, c)

@@ -67,6 +67,7 @@ func (s *Server) AddCouponStock(stock CouponStock, mchID ...string) error {
 	if len(mchID) > 0 {
 		mch = mchID[0]
 	}
+	defer s.persist()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.st.couponStocks[stock.ID] != nil {
@@ -116,6 +117,7 @@ func (s *Server) stockFor(p wxpay.Params) *couponStock {
 // UseCoupon marks an issued coupon used, as a payment that spends it
 // would: CouponQuery then shows USED.
 func (s *Server) UseCoupon(couponID string) error {
+	defer s.persist()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.st.coupons[couponID]

@@ -212,6 +212,7 @@ func (s *Server) SetCustomsState(transactionID, customs, subOrderNo string, stat
 	default:
 		return fmt.Errorf("wxpaytest: SetCustomsState: %q is not PROCESSING, SUCCESS, FAIL or EXCEPT", state)
 	}
+	defer s.persist()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, r := range s.st.customs[transactionID] {

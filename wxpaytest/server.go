@@ -3,6 +3,7 @@ package wxpaytest
 import (
 	"bytes"
 	"context"
+	"crypto/rsa"
 	"crypto/tls"
 	"errors"
 	"io"
@@ -64,6 +65,8 @@ type Server struct {
 	givenUp    []NotifyAttempt // for WaitNotifies to report
 
 	saveMu sync.Mutex // orders writes of the state file
+
+	bankKey *rsa.PrivateKey // the state file's bank payout key; nil: the process's
 }
 
 // config is what the options set.

@@ -1,6 +1,7 @@
 package wxpaytest
 
 import (
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,7 +19,9 @@ import (
 // trusting the server), the sandbox key, the orders, refunds and payment
 // codes, the profit-sharing receivers, splits and returns, the red
 // packets, the short URLs, the contracts and the signing requests not
-// signed yet, the record of notify attempts, and the notifies still being
+// signed yet, the coupon stocks and coupons, the customs declarations,
+// the payouts, their balances and the bank payout key, the comments, the
+// record of notify attempts, and the notifies still being
 // delivered, which resume their schedule. The file is written after every
 // change, so that a server killed at any moment loses at most the change
 // in progress; the record of requests and the queued faults are not kept.
@@ -52,6 +55,16 @@ type savedState struct {
 	ContractCodes map[string]string       `json:"contract_codes,omitempty"` // contractKey → contract_id
 	PreEntrusts   map[string]wxpay.Params `json:"pre_entrusts,omitempty"`
 	H5Sessions    map[string]wxpay.Params `json:"h5_sessions,omitempty"`
+
+	CouponStocks []savedCouponStock `json:"coupon_stocks,omitempty"`
+	Coupons      []savedCoupon      `json:"coupons,omitempty"`
+	Customs      []savedCustoms     `json:"customs,omitempty"`
+	Transfers    []savedTransfer    `json:"transfers,omitempty"`
+	BankPayouts  []savedBankPayout  `json:"bank_payouts,omitempty"`
+	Balances     map[string]int64   `json:"payout_balances,omitempty"`
+	HoldPayouts  bool               `json:"hold_payouts,omitempty"`
+	Comments     []Comment          `json:"comments,omitempty"`
+	BankKey      []byte             `json:"bank_key,omitempty"` // PKCS#1 DER
 }
 
 type savedOrder struct {
@@ -186,6 +199,64 @@ type savedContract struct {
 	SignedFromPath string         `json:"signed_from_path,omitempty"`
 }
 
+type savedCouponStock struct {
+	CouponStock
+	MchID   string    `json:"mch_id"`
+	Created time.Time `json:"created"`
+	Sent    int       `json:"sent"`
+}
+
+// savedCoupon is an issued coupon, with the partner_trade_no of the send
+// that issued it.
+type savedCoupon struct {
+	ID             string            `json:"coupon_id"`
+	StockID        string            `json:"coupon_stock_id"`
+	OpenID         string            `json:"openid"`
+	PartnerTradeNo string            `json:"partner_trade_no"`
+	Req            wxpay.Params      `json:"req"`
+	State          wxpay.CouponState `json:"state"`
+	Sent           time.Time         `json:"sent"`
+}
+
+// savedCustoms is a declaration, its order named by transaction_id.
+type savedCustoms struct {
+	TransactionID string             `json:"transaction_id"`
+	Customs       string             `json:"customs"`
+	MchCustomsNo  string             `json:"mch_customs_no"`
+	SubOrderNo    string             `json:"sub_order_no,omitempty"`
+	SubOrderID    string             `json:"sub_order_id"`
+	FeeType       string             `json:"fee_type"`
+	OrderFee      int64              `json:"order_fee"`
+	Duty          int64              `json:"duty,omitempty"`
+	TransportFee  int64              `json:"transport_fee,omitempty"`
+	ProductFee    int64              `json:"product_fee,omitempty"`
+	CertChecked   bool               `json:"cert_checked,omitempty"`
+	State         wxpay.CustomsState `json:"state"`
+	Explanation   string             `json:"explanation,omitempty"`
+	Modified      string             `json:"modified"`
+}
+
+type savedTransfer struct {
+	Req       wxpay.Params         `json:"req"`
+	No        string               `json:"partner_trade_no"`
+	PaymentNo string               `json:"payment_no"`
+	MchID     string               `json:"mch_id"`
+	OpenID    string               `json:"openid"`
+	Amount    int64                `json:"amount"`
+	Status    wxpay.TransferStatus `json:"status"`
+	Created   time.Time            `json:"created"`
+	Paid      time.Time            `json:"paid"`
+}
+
+type savedBankPayout struct {
+	BankPayout
+	Req       wxpay.Params `json:"req"`
+	PaymentNo string       `json:"payment_no"`
+	MchID     string       `json:"mch_id"`
+	Created   time.Time    `json:"created"`
+	Done      time.Time    `json:"done"`
+}
+
 // snapshotLocked is the state to save. s.mu must be held.
 func (s *Server) snapshotLocked() savedState {
 	st := savedState{
@@ -274,6 +345,54 @@ func (s *Server) snapshotFamiliesLocked(st *savedState) {
 		for key, c := range s.st.contractCodes {
 			st.ContractCodes[key] = c.id
 		}
+	}
+	s.snapshotMarketingLocked(st)
+}
+
+// snapshotMarketingLocked adds coupons, customs declarations, payouts and
+// comments, and the bank payout key once one is made, so that a client's
+// cached public key still encrypts for the restarted server. s.mu must
+// be held.
+func (s *Server) snapshotMarketingLocked(st *savedState) {
+	st.Balances, st.HoldPayouts, st.Comments = s.st.balances, s.st.holdPayouts, s.st.comments
+	for _, cs := range s.st.couponStocks {
+		st.CouponStocks = append(st.CouponStocks, savedCouponStock{CouponStock: cs.CouponStock, MchID: cs.mch, Created: cs.created, Sent: cs.sent})
+	}
+	sends := map[*coupon]string{}
+	for no, c := range s.st.couponSends {
+		sends[c] = no
+	}
+	for _, c := range s.st.coupons {
+		st.Coupons = append(st.Coupons, savedCoupon{
+			ID: c.id, StockID: c.stock, OpenID: c.openID, PartnerTradeNo: sends[c], Req: c.req, State: c.state, Sent: c.sent,
+		})
+	}
+	for txn, recs := range s.st.customs {
+		for _, r := range recs {
+			st.Customs = append(st.Customs, savedCustoms{
+				TransactionID: txn, Customs: r.customs, MchCustomsNo: r.mchCustomsNo, SubOrderNo: r.subOrderNo, SubOrderID: r.subOrderID,
+				FeeType: r.feeType, OrderFee: r.orderFee, Duty: r.duty, TransportFee: r.transportFee, ProductFee: r.productFee,
+				CertChecked: r.certChecked, State: r.state, Explanation: r.explanation, Modified: r.modified,
+			})
+		}
+	}
+	for _, t := range s.st.transfers {
+		st.Transfers = append(st.Transfers, savedTransfer{
+			Req: t.req, No: t.no, PaymentNo: t.paymentNo, MchID: t.mch, OpenID: t.openID, Amount: t.amount,
+			Status: t.status, Created: t.created, Paid: t.paid,
+		})
+	}
+	for _, b := range s.st.bankPayouts {
+		st.BankPayouts = append(st.BankPayouts, savedBankPayout{
+			BankPayout: b.BankPayout, Req: b.req, PaymentNo: b.paymentNo, MchID: b.mch, Created: b.created, Done: b.done,
+		})
+	}
+	k := s.bankKey
+	if k == nil {
+		k = bankKey.Load()
+	}
+	if k != nil {
+		st.BankKey = x509.MarshalPKCS1PrivateKey(k)
 	}
 }
 
@@ -461,6 +580,59 @@ func (s *Server) loadFamilies(st *savedState) error {
 			return fmt.Errorf("contract code %s: no contract %s", key, id)
 		}
 		s.st.contractCodes[key] = c
+	}
+	return s.loadMarketing(st)
+}
+
+// loadMarketing reads what snapshotMarketingLocked saved, after the
+// orders: declarations name their order by transaction_id.
+func (s *Server) loadMarketing(st *savedState) error {
+	if st.BankKey != nil {
+		k, err := x509.ParsePKCS1PrivateKey(st.BankKey)
+		if err != nil {
+			return fmt.Errorf("bank payout key: %w", err)
+		}
+		s.bankKey = k
+	}
+	for mch, b := range st.Balances {
+		s.st.balances[mch] = b
+	}
+	s.st.holdPayouts = st.HoldPayouts
+	s.st.comments = append(s.st.comments, st.Comments...)
+	for _, sc := range st.CouponStocks {
+		s.st.couponStocks[sc.ID] = &couponStock{CouponStock: sc.CouponStock, mch: sc.MchID, created: sc.Created, sent: sc.Sent}
+	}
+	for _, sc := range st.Coupons {
+		if s.st.couponStocks[sc.StockID] == nil {
+			return fmt.Errorf("coupon %s: no stock %s", sc.ID, sc.StockID)
+		}
+		c := &coupon{id: sc.ID, stock: sc.StockID, openID: sc.OpenID, req: sc.Req, state: sc.State, sent: sc.Sent}
+		s.st.coupons[c.id] = c
+		if sc.PartnerTradeNo != "" {
+			s.st.couponSends[sc.PartnerTradeNo] = c
+		}
+	}
+	for _, sc := range st.Customs {
+		o := s.st.byTxn[sc.TransactionID]
+		if o == nil {
+			return fmt.Errorf("customs declaration of transaction %s: no such order", sc.TransactionID)
+		}
+		s.st.customs[sc.TransactionID] = append(s.st.customs[sc.TransactionID], &customsRecord{
+			o: o, customs: sc.Customs, mchCustomsNo: sc.MchCustomsNo, subOrderNo: sc.SubOrderNo, subOrderID: sc.SubOrderID,
+			feeType: sc.FeeType, orderFee: sc.OrderFee, duty: sc.Duty, transportFee: sc.TransportFee, productFee: sc.ProductFee,
+			certChecked: sc.CertChecked, state: sc.State, explanation: sc.Explanation, modified: sc.Modified,
+		})
+	}
+	for _, sc := range st.Transfers {
+		s.st.transfers[sc.No] = &transfer{
+			req: sc.Req, no: sc.No, paymentNo: sc.PaymentNo, mch: sc.MchID, openID: sc.OpenID, amount: sc.Amount,
+			status: sc.Status, created: sc.Created, paid: sc.Paid,
+		}
+	}
+	for _, sc := range st.BankPayouts {
+		s.st.bankPayouts[sc.PartnerTradeNo] = &bankPayout{
+			BankPayout: sc.BankPayout, req: sc.Req, paymentNo: sc.PaymentNo, mch: sc.MchID, created: sc.Created, done: sc.Done,
+		}
 	}
 	return nil
 }

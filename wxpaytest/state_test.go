@@ -306,3 +306,179 @@ func TestStateFileFamilies(t *testing.T) {
 	}
 	waitNotifies(t, srv)
 }
+
+// TestStateFileMarketing: coupons, customs declarations, payouts to
+// balance and to bank cards, their balance and hold, and the comments
+// survive a restart, and so does the bank payout key: a card number
+// encrypted under the key fetched before the restart still decrypts.
+func TestStateFileMarketing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	opts := []wxpaytest.Option{wxpaytest.WithStateFile(path), wxpaytest.WithNotifyDelays()}
+	srv := wxpaytest.NewServer(appID, mchID, apiKey, opts...)
+	c := newClient(t, srv, withCert(srv))
+	ctx := context.Background()
+	const openID = "oUser0000000000000000000001"
+
+	// Coupons: one used, one sent from a default stock.
+	if err := srv.AddCouponStock(wxpaytest.CouponStock{ID: "1757", Name: "满100减10", Value: 1000, Minimum: 10000, Total: 5}); err != nil {
+		t.Fatal(err)
+	}
+	sent, err := c.SendCoupon(ctx, &wxpay.SendCouponRequest{CouponStockID: "1757", PartnerTradeNo: "CP0001", OpenID: openID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.UseCoupon(sent.CouponID); err != nil {
+		t.Fatal(err)
+	}
+	other, err := c.SendCoupon(ctx, &wxpay.SendCouponRequest{CouponStockID: "9000", PartnerTradeNo: "CP0002", OpenID: openID})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Customs: a paid order declared, cleared by the customs office.
+	wantResult(t, "unified order", call(t, srv, srv.Client(), "/pay/unifiedorder", jsapiOrder("CU000001", "30000"), wxpay.SignTypeMD5), "")
+	if err := srv.PayWith("CU000001", wxpaytest.Payment{SkipNotify: true}); err != nil {
+		t.Fatal(err)
+	}
+	q, err := c.OrderQuery(ctx, &wxpay.OrderQueryRequest{OutTradeNo: "CU000001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CustomsDeclare(ctx, &wxpay.CustomsDeclareRequest{OutTradeNo: "CU000001", TransactionID: q.TransactionID,
+		Customs: wxpay.CustomsHangzhouZS, MchCustomsNo: "3301960000"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.SetCustomsState(q.TransactionID, "HANGZHOU_ZS", "", wxpay.CustomsSuccess, ""); err != nil {
+		t.Fatal(err)
+	}
+
+	// Payouts: a balance, one transfer paid, one held; a bank payout paid.
+	srv.SetPayoutBalance(mchID, 100000)
+	transfer := func(no string) *wxpay.TransferRequest {
+		return &wxpay.TransferRequest{PartnerTradeNo: no, OpenID: openID, Amount: 1000, Desc: "佣金", SpbillCreateIP: "203.0.113.7"}
+	}
+	if _, err := c.Transfer(ctx, transfer("TR0001")); err != nil {
+		t.Fatal(err)
+	}
+	srv.HoldPayouts(true)
+	var pending *wxpay.TransferPendingError
+	if _, err := c.Transfer(ctx, transfer("TR0002")); !errors.As(err, &pending) {
+		t.Fatalf("held transfer: %v", err)
+	}
+	key, err := c.RSAPublicKey(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bank := func(no string) *wxpay.PayBankRequest {
+		encNo, err1 := wxpay.EncryptBankField(key, "6222020202020202")
+		encName, err2 := wxpay.EncryptBankField(key, "张三")
+		if err := errors.Join(err1, err2); err != nil {
+			t.Fatal(err)
+		}
+		return &wxpay.PayBankRequest{PartnerTradeNo: no, EncBankNo: encNo, EncTrueName: encName, BankCode: "1002", Amount: 5000, Desc: "货款"}
+	}
+	if _, err := c.PayBank(ctx, bank("PB0001")); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.SetPayBankStatus("PB0001", wxpay.PayBankSuccess); err != nil {
+		t.Fatal(err)
+	}
+	later := bank("PB0002") // encrypted under the key of before the restart
+
+	// A comment.
+	day := time.Date(2025, 1, 1, 9, 30, 0, 0, wxpay.Beijing())
+	if err := srv.AddComment(wxpaytest.Comment{Time: day, TransactionID: q.TransactionID, Stars: 4, Content: "发货快"}); err != nil {
+		t.Fatal(err)
+	}
+
+	answers := func(srv *wxpaytest.Server, c *wxpay.Client) map[string]string {
+		t.Helper()
+		got := map[string]string{}
+		add := func(what string, v any, err error) {
+			if err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+			got[what] = fmt.Sprintf("%+v", v)
+		}
+		cq, err := c.CouponQuery(ctx, &wxpay.CouponQueryRequest{CouponID: sent.CouponID, OpenID: openID, StockID: "1757"})
+		if cq != nil {
+			cq.Raw = nil
+		}
+		add("used coupon", cq, err)
+		cq, err = c.CouponQuery(ctx, &wxpay.CouponQueryRequest{CouponID: other.CouponID, OpenID: openID, StockID: "9000"})
+		if cq != nil {
+			cq.Raw = nil
+		}
+		add("sent coupon", cq, err)
+		sq, err := c.CouponStockQuery(ctx, &wxpay.CouponStockQueryRequest{CouponStockID: "1757"})
+		if sq != nil {
+			sq.Raw = nil
+		}
+		add("stock", sq, err)
+		again, err := c.SendCoupon(ctx, &wxpay.SendCouponRequest{CouponStockID: "1757", PartnerTradeNo: "CP0001", OpenID: openID})
+		if again != nil {
+			again.Raw = nil
+		}
+		add("send again", again, err)
+		cu, err := c.CustomsDeclareQuery(ctx, &wxpay.CustomsDeclareQueryRequest{OutTradeNo: "CU000001", Customs: wxpay.CustomsHangzhouZS})
+		if cu != nil {
+			cu.Raw = nil
+		}
+		add("customs", cu, err)
+		for _, no := range []string{"TR0001", "TR0002"} {
+			ti, err := c.TransferInfo(ctx, &wxpay.TransferInfoRequest{PartnerTradeNo: no})
+			if ti != nil {
+				ti.Raw = nil
+			}
+			add("transfer "+no, ti, err)
+		}
+		pq, err := c.PayBankQuery(ctx, &wxpay.PayBankQueryRequest{PartnerTradeNo: "PB0001"})
+		if pq != nil {
+			pq.Raw = nil
+		}
+		add("bank payout", pq, err)
+		rec, err := srv.PayBankRecord("PB0001")
+		add("bank record", rec, err)
+		cm, err := c.BatchQueryComment(ctx, &wxpay.BatchQueryCommentRequest{BeginTime: day.Add(-time.Hour), EndTime: day.Add(time.Hour)})
+		add("comments", cm, err)
+		bal, limited := srv.PayoutBalance(mchID)
+		add("balance", fmt.Sprint(bal, limited), nil)
+		pub, _ := srv.BankKeyPEM()
+		add("bank key", string(pub), nil)
+		return got
+	}
+	before := answers(srv, c)
+	srv.Close()
+
+	srv = wxpaytest.NewServer(appID, mchID, apiKey, opts...)
+	defer srv.Close()
+	c = newClient(t, srv, withCert(srv))
+	if diff := cmp.Diff(before, answers(srv, c)); diff != "" {
+		t.Fatalf("answers across the restart (-before +after):\n%s", diff)
+	}
+	for what, want := range map[string]string{
+		"used coupon": "CouponState:USED", "customs": "State:SUCCESS", "transfer TR0002": "Status:PROCESSING",
+		"bank payout": "Status:SUCCESS", "comments": "Content:发货快", "balance": "92900 true",
+	} {
+		if !strings.Contains(before[what], want) {
+			t.Errorf("%s before the restart: %s, want %s in it", what, before[what], want)
+		}
+	}
+
+	// The controls carry on where they stopped.
+	if _, err := c.Transfer(ctx, transfer("TR0003")); !errors.As(err, &pending) {
+		t.Errorf("a transfer after the restart, still held: %v", err)
+	}
+	if err := srv.SetTransferStatus("TR0002", wxpay.TransferSuccess); err != nil {
+		t.Errorf("settling the held transfer after the restart: %v", err)
+	}
+	if _, err := c.PayBank(ctx, later); err != nil {
+		t.Errorf("a bank payout encrypted under the key of before the restart: %v", err)
+	}
+	if err := srv.UseCoupon(sent.CouponID); !errors.Is(err, wxpaytest.ErrState) {
+		t.Errorf("using the used coupon again after the restart: %v, want ErrState", err)
+	}
+	if err := srv.AddCouponStock(wxpaytest.CouponStock{ID: "1757", Value: 1, Total: 1}); !errors.Is(err, wxpaytest.ErrState) {
+		t.Errorf("adding the stock again after the restart: %v, want ErrState", err)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wxpay-go/wxpay"
@@ -83,10 +84,12 @@ type bankPayout struct {
 }
 
 // The RSA key of the bank payouts: one per process, made when first
-// needed, since a 2048-bit key takes a while to generate.
+// needed, since a 2048-bit key takes a while to generate. A server
+// restarted from a state file keeps the key it had, so that a client's
+// cached public key still encrypts for it.
 var (
 	bankKeyOnce sync.Once
-	bankKey     *rsa.PrivateKey
+	bankKey     atomic.Pointer[rsa.PrivateKey]
 )
 
 func theBankKey() *rsa.PrivateKey {
@@ -95,9 +98,18 @@ func theBankKey() *rsa.PrivateKey {
 		if err != nil {
 			panic("wxpaytest: generating the bank payout key: " + err.Error())
 		}
-		bankKey = k
+		bankKey.Store(k)
 	})
-	return bankKey
+	return bankKey.Load()
+}
+
+// rsaKey is the server's bank payout key: the one its state file kept,
+// or the process's.
+func (s *Server) rsaKey() *rsa.PrivateKey {
+	if s.bankKey != nil {
+		return s.bankKey
+	}
+	return theBankKey()
 }
 
 // BankKeyPEM returns the RSA key pair of bank payouts: the public key as
@@ -105,7 +117,7 @@ func theBankKey() *rsa.PrivateKey {
 // private key the server decrypts enc_bank_no and enc_true_name with
 // (PKCS#1, "BEGIN RSA PRIVATE KEY").
 func (s *Server) BankKeyPEM() (publicPEM, privatePEM []byte) {
-	k := theBankKey()
+	k := s.rsaKey()
 	publicPEM = pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(&k.PublicKey)})
 	privatePEM = pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})
 	return publicPEM, privatePEM
@@ -123,6 +135,7 @@ func (s *Server) SetPayoutBalance(mchID string, fen int64) {
 	s.mu.Lock()
 	s.st.balances[mchID] = fen
 	s.mu.Unlock()
+	s.persist()
 }
 
 // PayoutBalance returns what is left of SetPayoutBalance's money, and
@@ -156,6 +169,7 @@ func (s *Server) HoldPayouts(hold bool) {
 	s.mu.Lock()
 	s.st.holdPayouts = hold
 	s.mu.Unlock()
+	s.persist()
 }
 
 // onlyAlnum reports whether v is 1 to max letters and digits, the form
@@ -249,6 +263,7 @@ func (s *Server) transferInfo(p wxpay.Params) answer {
 // PROCESSING: SUCCESS pays it, FAILED returns its money. Any other move
 // is ErrState; an unknown payout ErrNotFound.
 func (s *Server) SetTransferStatus(partnerTradeNo string, status wxpay.TransferStatus) error {
+	defer s.persist()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.st.transfers[partnerTradeNo]
@@ -280,12 +295,12 @@ func (s *Server) TransferStatus(partnerTradeNo string) (wxpay.TransferStatus, er
 }
 
 // decryptField undoes EncryptBankField: base64, then RSA-OAEP with SHA-1.
-func decryptField(v string) (string, bool) {
+func decryptField(k *rsa.PrivateKey, v string) (string, bool) {
 	ct, err := base64.StdEncoding.DecodeString(v)
 	if err != nil {
 		return "", false
 	}
-	pt, err := rsa.DecryptOAEP(sha1.New(), nil, theBankKey(), ct, nil)
+	pt, err := rsa.DecryptOAEP(sha1.New(), nil, k, ct, nil)
 	if err != nil {
 		return "", false
 	}
@@ -309,18 +324,18 @@ func (s *Server) payBank(p wxpay.Params) answer {
 	if b := s.st.bankPayouts[no]; b != nil {
 		// The ciphertexts differ at each encryption: the same payout is
 		// told by what they decrypt to.
-		bankNo, _ := decryptField(p["enc_bank_no"])
-		name, _ := decryptField(p["enc_true_name"])
+		bankNo, _ := decryptField(s.rsaKey(), p["enc_bank_no"])
+		name, _ := decryptField(s.rsaKey(), p["enc_true_name"])
 		if bankNo != b.BankNo || name != b.TrueName || p["bank_code"] != b.BankCode || p["amount"] != fen(b.Amount) || p["desc"] != b.req["desc"] {
 			return refuse("PARAM_ERROR", "商户订单号重复, 且与原请求参数不一致")
 		}
 		return success(b.answer())
 	}
-	bankNo, ok := decryptField(p["enc_bank_no"])
+	bankNo, ok := decryptField(s.rsaKey(), p["enc_bank_no"])
 	if !ok {
 		return refuse("PARAM_ERROR", "enc_bank_no解密失败: 请使用RSA公钥以OAEP填充加密")
 	}
-	name, ok := decryptField(p["enc_true_name"])
+	name, ok := decryptField(s.rsaKey(), p["enc_true_name"])
 	if !ok || name == "" {
 		return refuse("PARAM_ERROR", "enc_true_name解密失败: 请使用RSA公钥以OAEP填充加密")
 	}
@@ -376,6 +391,7 @@ func (s *Server) queryBank(p wxpay.Params) answer {
 // PROCESSING to SUCCESS, FAILED or BANK_FAIL (refunded by the bank; the
 // money and the fee go back to the balance). Any other move is ErrState.
 func (s *Server) SetPayBankStatus(partnerTradeNo string, status wxpay.PayBankStatus) error {
+	defer s.persist()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b := s.st.bankPayouts[partnerTradeNo]
