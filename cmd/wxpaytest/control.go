@@ -364,6 +364,148 @@ func (a *app) controlHandler() http.Handler {
 		}
 		return map[string]any{"contract_id": r.PathValue("contract_id"), "terminated": true}, nil
 	})
+	handle("POST /coupons/stocks", func(r *http.Request) (any, error) {
+		var body couponStockJSON
+		if err := decode(r, &body); err != nil {
+			return nil, err
+		}
+		stock, err := body.stock()
+		if err != nil {
+			return nil, err
+		}
+		var mch []string
+		if body.MchID != "" {
+			if !a.hasMerchant(body.MchID) {
+				return nil, fmt.Errorf("%w: merchant %q: not one of -merchant", wxpaytest.ErrNotFound, body.MchID)
+			}
+			mch = append(mch, body.MchID)
+		}
+		if err := s.AddCouponStock(stock, mch...); err != nil {
+			return nil, err
+		}
+		return map[string]string{"coupon_stock_id": stock.ID}, nil
+	})
+	handle("POST /coupons/{coupon_id}/use", func(r *http.Request) (any, error) {
+		if err := s.UseCoupon(r.PathValue("coupon_id")); err != nil {
+			return nil, err
+		}
+		return map[string]string{"coupon_id": r.PathValue("coupon_id"), "coupon_state": string(wxpay.CouponUsed)}, nil
+	})
+	handle("PUT /customs/{transaction_id}/state", func(r *http.Request) (any, error) {
+		var body struct {
+			Customs     string `json:"customs"`
+			SubOrderNo  string `json:"sub_order_no"`
+			State       string `json:"state"`
+			Explanation string `json:"explanation"`
+		}
+		if err := decode(r, &body); err != nil {
+			return nil, err
+		}
+		if body.Customs == "" {
+			return nil, errors.New("customs is required: the customs office of the declaration, e.g. HANGZHOU_ZS")
+		}
+		if err := s.SetCustomsState(r.PathValue("transaction_id"), body.Customs, body.SubOrderNo, wxpay.CustomsState(body.State), body.Explanation); err != nil {
+			return nil, err
+		}
+		return map[string]string{"transaction_id": r.PathValue("transaction_id"), "customs": body.Customs, "sub_order_no": body.SubOrderNo, "state": body.State}, nil
+	})
+	handle("GET /payouts/bank-key", func(*http.Request) (any, error) {
+		pub, priv := s.BankKeyPEM()
+		return map[string]string{"public_key_pem": string(pub), "private_key_pem": string(priv)}, nil
+	})
+	handle("GET /payouts/balances/{mch_id}", func(r *http.Request) (any, error) {
+		fen, limited := s.PayoutBalance(r.PathValue("mch_id"))
+		return map[string]any{"mch_id": r.PathValue("mch_id"), "balance": fen, "limited": limited}, nil
+	})
+	handle("PUT /payouts/balances/{mch_id}", func(r *http.Request) (any, error) {
+		var body struct {
+			Balance *int64 `json:"balance"`
+		}
+		if err := decode(r, &body); err != nil {
+			return nil, err
+		}
+		if body.Balance == nil || *body.Balance < 0 {
+			return nil, errors.New(`want {"balance": fen}, not negative`)
+		}
+		s.SetPayoutBalance(r.PathValue("mch_id"), *body.Balance)
+		return map[string]any{"mch_id": r.PathValue("mch_id"), "balance": *body.Balance, "limited": true}, nil
+	})
+	handle("PUT /transfers/hold", func(r *http.Request) (any, error) {
+		var body struct {
+			Hold *bool `json:"hold"`
+		}
+		if err := decode(r, &body); err != nil {
+			return nil, err
+		}
+		if body.Hold == nil {
+			return nil, errors.New(`want {"hold": true} or {"hold": false}`)
+		}
+		s.HoldPayouts(*body.Hold)
+		return map[string]bool{"hold": *body.Hold}, nil
+	})
+	handle("GET /transfers/{partner_trade_no}", func(r *http.Request) (any, error) {
+		st, err := s.TransferStatus(r.PathValue("partner_trade_no"))
+		if err != nil {
+			return nil, err
+		}
+		return map[string]string{"partner_trade_no": r.PathValue("partner_trade_no"), "status": string(st)}, nil
+	})
+	handle("PUT /transfers/{partner_trade_no}/status", func(r *http.Request) (any, error) {
+		var body struct {
+			Status string `json:"status"`
+		}
+		if err := decode(r, &body); err != nil {
+			return nil, err
+		}
+		if err := s.SetTransferStatus(r.PathValue("partner_trade_no"), wxpay.TransferStatus(body.Status)); err != nil {
+			return nil, err
+		}
+		return map[string]string{"partner_trade_no": r.PathValue("partner_trade_no"), "status": body.Status}, nil
+	})
+	handle("GET /paybank/{partner_trade_no}", func(r *http.Request) (any, error) {
+		b, err := s.PayBankRecord(r.PathValue("partner_trade_no"))
+		if err != nil {
+			return nil, err
+		}
+		return bankPayoutJSON{
+			PartnerTradeNo: b.PartnerTradeNo, BankNo: b.BankNo, TrueName: b.TrueName, BankCode: b.BankCode,
+			Amount: b.Amount, Fee: b.Fee, Status: string(b.Status),
+		}, nil
+	})
+	handle("PUT /paybank/{partner_trade_no}/status", func(r *http.Request) (any, error) {
+		var body struct {
+			Status string `json:"status"`
+		}
+		if err := decode(r, &body); err != nil {
+			return nil, err
+		}
+		if err := s.SetPayBankStatus(r.PathValue("partner_trade_no"), wxpay.PayBankStatus(body.Status)); err != nil {
+			return nil, err
+		}
+		return map[string]string{"partner_trade_no": r.PathValue("partner_trade_no"), "status": body.Status}, nil
+	})
+	handle("POST /comments", func(r *http.Request) (any, error) {
+		var body struct {
+			Time          string `json:"time"`
+			TransactionID string `json:"transaction_id"`
+			Stars         int    `json:"stars"`
+			Content       string `json:"content"`
+		}
+		if err := decode(r, &body); err != nil {
+			return nil, err
+		}
+		t, err := parseTime("time", body.Time)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.AddComment(wxpaytest.Comment{Time: t, TransactionID: body.TransactionID, Stars: body.Stars, Content: body.Content}); err != nil {
+			return nil, err
+		}
+		return map[string]any{"transaction_id": body.TransactionID, "time": t}, nil
+	})
+	handle("GET /sandbox/negative-tests", func(*http.Request) (any, error) {
+		return map[string]any{"header": wxpaytest.NegativeTestHeader, "cases": wxpaytest.NegativeTests, "sandbox": a.cfg.sandbox}, nil
+	})
 	handle("PUT /endpoints/{path...}", func(r *http.Request) (any, error) {
 		var body endpointJSON
 		if err := decode(r, &body); err != nil {
@@ -463,6 +605,63 @@ func contractOf(c wxpaytest.ContractInfo) contractJSON {
 	}
 }
 
+// couponStockJSON is wxpaytest.CouponStock in JSON, with the merchant
+// whose stock it is ("" for the first).
+type couponStockJSON struct {
+	ID       string `json:"coupon_stock_id"`
+	Name     string `json:"coupon_name"`
+	Value    int64  `json:"coupon_value"`
+	Minimum  int64  `json:"coupon_minimum"`
+	Total    int    `json:"coupon_total"`
+	MaxQuota int    `json:"max_quota"`
+	Begin    string `json:"begin_time"` // RFC 3339 or yyyyMMddHHmmss (Beijing)
+	End      string `json:"end_time"`
+	MchID    string `json:"mch_id"`
+}
+
+func (j couponStockJSON) stock() (wxpaytest.CouponStock, error) {
+	begin, err1 := parseTime("begin_time", j.Begin)
+	end, err2 := parseTime("end_time", j.End)
+	if err := errors.Join(err1, err2); err != nil {
+		return wxpaytest.CouponStock{}, err
+	}
+	return wxpaytest.CouponStock{ID: j.ID, Name: j.Name, Value: j.Value, Minimum: j.Minimum, Total: j.Total,
+		MaxQuota: j.MaxQuota, Begin: begin, End: end}, nil
+}
+
+// bankPayoutJSON is wxpaytest.BankPayout in JSON.
+type bankPayoutJSON struct {
+	PartnerTradeNo string `json:"partner_trade_no"`
+	BankNo         string `json:"bank_no"`
+	TrueName       string `json:"true_name"`
+	BankCode       string `json:"bank_code"`
+	Amount         int64  `json:"amount"`
+	Fee            int64  `json:"cmms_amt"`
+	Status         string `json:"status"`
+}
+
+// hasMerchant reports whether mchID is one of the server's merchants.
+func (a *app) hasMerchant(mchID string) bool {
+	return slices.ContainsFunc(a.srv.Merchants(), func(m wxpaytest.Merchant) bool { return m.MchID == mchID })
+}
+
+// parseTime reads a time of the control API: RFC 3339, or
+// yyyyMMddHHmmss in Beijing time as WeChat writes them; "" is the zero
+// time.
+func parseTime(field, v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		t, err = time.ParseInLocation("20060102150405", v, wxpay.Beijing())
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s %q: want RFC 3339 or yyyyMMddHHmmss", field, v)
+	}
+	return t, nil
+}
+
 // endpointJSON is wxpaytest.Endpoint in JSON, its Answer a canned one:
 // the answer fields, plus the request's values of the echo fields, or a
 // business failure (err_code) or a refusal (return_msg).
@@ -560,16 +759,11 @@ func (p paymentJSON) payment() (wxpaytest.Payment, error) {
 	for _, c := range p.Coupons {
 		pm.Coupons = append(pm.Coupons, wxpay.Coupon{Type: wxpay.CouponType(c.Type), ID: c.ID, Fee: c.Fee})
 	}
-	if p.TimeEnd != "" {
-		t, err := time.Parse(time.RFC3339, p.TimeEnd)
-		if err != nil {
-			t, err = time.ParseInLocation("20060102150405", p.TimeEnd, wxpay.Beijing())
-		}
-		if err != nil {
-			return pm, fmt.Errorf("time_end %q: want RFC 3339 or yyyyMMddHHmmss", p.TimeEnd)
-		}
-		pm.TimeEnd = t
+	t, err := parseTime("time_end", p.TimeEnd)
+	if err != nil {
+		return pm, err
 	}
+	pm.TimeEnd = t
 	if p.NotifyDelayMS < 0 {
 		return pm, errors.New("notify_delay_ms: negative")
 	}
