@@ -241,29 +241,9 @@ func ExampleWithSandbox() {
 	// /xdc/apiv2sandbox/pay/orderquery
 }
 
-// sandboxStandIn plays WeChat's XDC sandbox for ExampleNegativeTest: it
-// hands out a sandbox key and answers micropay with the failure case the
-// Wechatpay-Negative-Test header names.
-func sandboxStandIn() *httptest.Server {
-	const sandboxKey = "0123456789abcdef0123456789abcdef"
-	return httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var answer wxpay.Params
-		if r.URL.Path == "/xdc/apiv2getsignkey/sign/getsignkey" {
-			answer = wxpay.Params{"return_code": "SUCCESS", "return_msg": "ok", "mch_id": exMchID, "sandbox_signkey": sandboxKey}
-		} else {
-			fmt.Println("case asked for:", r.Header.Get("Wechatpay-Negative-Test"))
-			answer = wxpay.Params{
-				"return_code": "SUCCESS", "result_code": "FAIL", "appid": exAppID, "mch_id": exMchID,
-				"nonce_str": "ibuaiVcKdpRxkhJA", "err_code": "USERPAYING", "err_code_des": "需要输入密码",
-			}
-			answer["sign"], _ = wxpay.Sign(answer, sandboxKey, wxpay.SignTypeMD5)
-		}
-		w.Write(answer.AppendXML(nil))
-	}))
-}
-
 func ExampleNegativeTest() {
-	srv := sandboxStandIn()
+	// wxpaytest in sandbox mode plays the XDC sandbox's failure cases.
+	srv := wxpaytest.NewServer(exAppID, exMchID, exAPIKey, wxpaytest.WithSandbox())
 	defer srv.Close()
 	client, err := wxpay.NewClient(exAppID, exMchID, exAPIKey,
 		wxpay.WithBaseURL(srv.URL), wxpay.WithHTTPClient(srv.Client()),
@@ -272,13 +252,18 @@ func ExampleNegativeTest() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	// The XDC sandbox answers this call with its case MICROPAY_USERPAYING
-	// (the payer must enter a password), to test the cashier's handling of
-	// an open payment.
+	// The sandbox answers this call with its case MICROPAY_USERPAYING (the
+	// payer must enter a password), to test the cashier's handling of an
+	// open payment.
 	ctx := wxpay.NegativeTest(context.Background(), "MICROPAY_USERPAYING")
 	_, err = client.MicroPay(ctx, &wxpay.MicroPayRequest{
 		Body: "一杯咖啡", OutTradeNo: "20240501006", TotalFee: 101, SpbillCreateIP: "10.0.0.8", AuthCode: "134567890123456789",
 	})
+	for _, r := range srv.Requests() {
+		if r.Path == "/xdc/apiv2sandbox/pay/micropay" {
+			fmt.Println("case asked for:", r.NegativeTest)
+		}
+	}
 	var werr *wxpay.Error
 	if errors.As(err, &werr) {
 		fmt.Println(werr.ErrCode, "outcome unknown:", werr.OutcomeUnknown())

@@ -48,8 +48,8 @@ func TestNegativeTests(t *testing.T) {
 			if err != nil || q.TradeState != tt.queryState {
 				t.Fatalf("order query: %+v, %v; want %s", q, err, tt.queryState)
 			}
-			if r := srv.Requests()[1]; r.Path != "/xdc/apiv2sandbox/pay/micropay" {
-				t.Errorf("request %s", r.Path)
+			if r := srv.Requests()[1]; r.Path != "/xdc/apiv2sandbox/pay/micropay" || r.NegativeTest != tt.name {
+				t.Errorf("request %s, its case %q", r.Path, r.NegativeTest)
 			}
 		})
 	}

@@ -299,6 +299,10 @@ type Request struct {
 	Params     wxpay.Params // Body decoded; nil when it is not a v2 message
 	ClientCert bool         // a client certificate the server trusts was presented
 	Fault      *Fault       // the fault injected into the answer, if any
+	// NegativeTest is the sandbox failure case the request asked for with
+	// NegativeTestHeader; "" outside sandbox mode, where the header is
+	// ignored.
+	NegativeTest string
 
 	StatusCode     int          // 0 for a Hangup fault
 	Response       []byte       // the body answered (a bill for downloadbill)
@@ -437,7 +441,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		if f == nil {
 			f = negativeFault(&rt, r)
 		}
-		rec.Fault = f
+		rec.Fault, rec.NegativeTest = f, negativeCase(&rt, r)
 	}
 	record := s.record(rec)
 	if !known {

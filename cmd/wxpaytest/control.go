@@ -195,10 +195,13 @@ func (a *app) controlHandler() http.Handler {
 		}
 		return map[string]string{"sandbox_key": s.RotateSandboxKey()}, nil
 	})
-	handle("GET /requests", func(*http.Request) (any, error) {
+	handle("GET /requests", func(r *http.Request) (any, error) {
+		path := r.URL.Query().Get("path")
 		var out []requestJSON
 		for _, rq := range s.Requests() {
-			out = append(out, requestOf(rq))
+			if path == "" || rq.Path == path {
+				out = append(out, requestOf(rq))
+			}
 		}
 		return nonNil(out), nil
 	})
@@ -816,6 +819,7 @@ type requestJSON struct {
 	Params         map[string]string `json:"params,omitempty"`
 	ClientCert     bool              `json:"client_cert"`
 	Fault          *faultJSON        `json:"fault,omitempty"`
+	NegativeTest   string            `json:"negative_test,omitempty"`
 	StatusCode     int               `json:"status_code"`
 	Response       string            `json:"response,omitempty"`
 	ResponseBase64 string            `json:"response_base64,omitempty"`
@@ -825,7 +829,7 @@ type requestJSON struct {
 func requestOf(r wxpaytest.Request) requestJSON {
 	j := requestJSON{
 		Time: r.Time, Method: r.Method, Path: r.Path, Params: r.Params, ClientCert: r.ClientCert,
-		StatusCode: r.StatusCode, ResponseParams: r.ResponseParams,
+		NegativeTest: r.NegativeTest, StatusCode: r.StatusCode, ResponseParams: r.ResponseParams,
 	}
 	j.Body, j.BodyBase64 = textOr64(r.Body)
 	j.Response, j.ResponseBase64 = textOr64(r.Response)
