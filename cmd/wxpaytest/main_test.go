@@ -147,7 +147,7 @@ func control(t *testing.T, a *app, method, path string, in any, out any) int {
 // clientFromOut is what a user of another language does: a client built
 // from the -out directory only, trusting ca.pem and presenting the
 // merchant's PEM certificate.
-func clientFromOut(t *testing.T, dir string) (*wxpay.Client, clientConfig) {
+func clientFromOut(t *testing.T, dir string, opts ...wxpay.Option) (*wxpay.Client, clientConfig) {
 	t.Helper()
 	var cc clientConfig
 	b, err := os.ReadFile(filepath.Join(dir, "wxpaytest.json"))
@@ -171,8 +171,8 @@ func clientFromOut(t *testing.T, dir string) (*wxpay.Client, clientConfig) {
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	t.Cleanup(hc.CloseIdleConnections)
 	m := cc.Merchants[0]
-	c, err := wxpay.NewClient(m.AppID, m.MchID, m.APIKey, wxpay.WithBaseURL(cc.BaseURL), wxpay.WithHTTPClient(hc),
-		wxpay.WithCertPEM(read(m.Cert), read(m.Key)))
+	c, err := wxpay.NewClient(m.AppID, m.MchID, m.APIKey, append([]wxpay.Option{wxpay.WithBaseURL(cc.BaseURL), wxpay.WithHTTPClient(hc),
+		wxpay.WithCertPEM(read(m.Cert), read(m.Key))}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
