@@ -77,8 +77,9 @@
 // WithMerchant adds merchants, each answered with its own key and
 // certificate and seeing only its own orders; WithListener and
 // WithHostnames serve on a fixed address under other names; WithStateFile
-// keeps orders, refunds, notifies, profit sharing, red packets, contracts
-// and certificates across restarts; and
+// keeps orders, refunds, notifies, profit sharing, red packets, contracts,
+// coupons, customs declarations, payouts, comments and certificates
+// across restarts; and
 // WithLogger logs one line per request and notify attempt, with the
 // reason of every refusal. cmd/wxpaytest runs the server so as a
 // long-lived process with a JSON control API, for backends in any
