@@ -47,7 +47,8 @@ func Sign(p Params, apiKey string, t SignType) (string, error) {
 	if !t.Valid() {
 		return "", fmt.Errorf("%w: %q", ErrUnknownSignType, string(t))
 	}
-	return string(newSigner(apiKey).sign(nil, sortedFields(p), t)), nil
+	var buf [64]byte
+	return string((&signer{key: apiKey}).sign(buf[:0], sortedFields(p), t)), nil
 }
 
 // VerifySign checks the "sign" field of p against every other non-empty
@@ -60,7 +61,7 @@ func Sign(p Params, apiKey string, t SignType) (string, error) {
 // A missing, malformed or wrong sign gives an error for which
 // errors.Is(err, ErrInvalidSign) is true.
 func VerifySign(p Params, apiKey string) error {
-	return newSigner(apiKey).verify(p, sortedFields(p), "")
+	return (&signer{key: apiKey}).verify(p, sortedFields(p), "")
 }
 
 // sortedFields returns p's fields in name order.
@@ -76,7 +77,9 @@ func sortedFields(p Params) []wire.Field {
 // signer signs and verifies with one key. It keeps keyed HMAC-SHA256
 // states, which Reset restores without rehashing the key's pads, and the
 // buffers canonical strings are built in: both hold key material, so a
-// signer belongs to one Client and dies with it.
+// signer belongs to one Client and dies with it. A signer that is not
+// made by newSigner has no pools, for the one-off Sign and VerifySign: a
+// fresh sync.Pool costs more to set up than it would save.
 type signer struct {
 	key   string
 	hmacs sync.Pool // hash.Hash, keyed with key
@@ -96,6 +99,16 @@ func newSigner(key string) *signer {
 
 // sign appends the signature of sorted, in name order, to dst.
 func (s *signer) sign(dst []byte, sorted []wire.Field, t SignType) []byte {
+	if s.bufs.New == nil {
+		msg := wire.AppendCanonical(nil, sorted, s.key)
+		if t == SignTypeMD5 {
+			dst = wire.AppendMD5(dst, msg)
+		} else {
+			dst = wire.AppendHMAC(dst, hmac.New(sha256.New, []byte(s.key)), msg)
+		}
+		clear(msg)
+		return dst
+	}
 	bp := s.bufs.Get().(*[]byte)
 	msg := wire.AppendCanonical((*bp)[:0], sorted, s.key)
 	if t == SignTypeMD5 {

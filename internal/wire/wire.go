@@ -47,6 +47,11 @@ func Sort(fields []Field) {
 // name=value joined with '&', values raw, the "sign" field and empty
 // values left out, then "key=" and key.
 func AppendCanonical(dst []byte, sorted []Field, key string) []byte {
+	n := len("key=") + len(key)
+	for _, f := range sorted {
+		n += len(f.Name) + len(f.Value) + 2
+	}
+	dst = slices.Grow(dst, n) // one allocation, not one per doubling
 	for _, f := range sorted {
 		if f.Value == "" || f.Name == "sign" {
 			continue
@@ -117,6 +122,11 @@ func isXMLChar(r rune) bool {
 // reference, so that Parse returns every value unchanged. The fields must
 // pass CheckField.
 func AppendXML(b []byte, sorted []Field) []byte {
+	n := len("<xml></xml>")
+	for _, f := range sorted {
+		n += 2*len(f.Name) + len(f.Value) + len("<></><![CDATA[]]>")
+	}
+	b = slices.Grow(b, n) // values to escape may still grow it
 	b = append(b, "<xml>"...)
 	for _, f := range sorted {
 		b = append(b, '<')
