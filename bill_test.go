@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -730,4 +731,165 @@ func TestDownloadFundFlow(t *testing.T) {
 	if !errors.As(err, &fe) || !strings.Contains(err.Error(), "not a fund-flow bill") {
 		t.Errorf("err = %v, want a *BillFormatError", err)
 	}
+}
+
+// benchBillRows is the size of the generated bill the bill benchmarks
+// read: about 26 MB, a busy merchant's month.
+const benchBillRows = 100_000
+
+// splitAndParseBill is the baseline ParseBill is judged against: what a
+// user of an SDK that returns the bill as a string writes (gopay's
+// DownloadBill does), with the column positions of the generated bill's
+// 27-column header written in, into the same typed rows.
+func splitAndParseBill(r io.Reader) (*Bill, error) {
+	all, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	lines := strings.Split(strings.TrimPrefix(string(all), "\uFEFF"), "\n")
+	b := &Bill{Header: strings.Split(strings.TrimSuffix(lines[0], "\r"), ",")}
+	b.Rows = make([]BillRow, 0, len(lines))
+	amount := func(v []string, i int, dst *int64) {
+		if err == nil {
+			*dst, err = parseDecimal(v[i], 2)
+		}
+	}
+	id := func(v string) string {
+		if v == "0" {
+			return ""
+		}
+		return v
+	}
+	for n, line := range lines[1:] {
+		line = strings.TrimSuffix(line, "\r")
+		if !strings.HasPrefix(line, "`") {
+			v := strings.Split(strings.TrimSuffix(lines[n+2], "\r")[1:], ",`")
+			b.Summary = BillSummary{Header: strings.Split(line, ","), Raw: v}
+			b.Summary.TradeCount, err = strconv.Atoi(v[0])
+			amount(v, 1, &b.Summary.SettlementTotalFee)
+			amount(v, 2, &b.Summary.RefundFee)
+			amount(v, 3, &b.Summary.CouponRefundFee)
+			var fee int64
+			if err == nil {
+				fee, err = parseDecimal(v[4], 5)
+			}
+			b.Summary.Fee = MilliFen(fee)
+			amount(v, 5, &b.Summary.TotalFee)
+			amount(v, 6, &b.Summary.RequestRefundFee)
+			return b, err
+		}
+		v := strings.Split(line[1:], ",`")
+		if len(v) != len(b.Header) {
+			return nil, fmt.Errorf("line %d: %d values", n+2, len(v))
+		}
+		row := BillRow{
+			AppID: v[1], MchID: v[2], SubMchID: id(v[3]), DeviceInfo: v[4], TransactionID: v[5], OutTradeNo: v[6],
+			OpenID: v[7], TradeType: TradeType(v[8]), TradeState: TradeState(v[9]), BankType: v[10], FeeType: v[11],
+			RefundID: id(v[14]), OutRefundNo: id(v[15]), RefundType: v[18], RefundStatus: RefundStatus(v[19]),
+			Body: v[20], Attach: v[21], Rate: v[23], RateRemark: v[26], Raw: v,
+		}
+		row.TradeTime, err = time.ParseInLocation(timeLayoutDash, v[0], beijing)
+		amount(v, 12, &row.SettlementTotalFee)
+		amount(v, 13, &row.CouponFee)
+		amount(v, 16, &row.RefundFee)
+		amount(v, 17, &row.CouponRefundFee)
+		var fee int64
+		if err == nil {
+			fee, err = parseDecimal(v[22], 5)
+		}
+		row.Fee = MilliFen(fee)
+		amount(v, 24, &row.TotalFee)
+		amount(v, 25, &row.RequestRefundFee)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", n+2, err)
+		}
+		b.Rows = append(b.Rows, row)
+	}
+	return nil, errors.New("no summary")
+}
+
+// TestSplitAndParseBill checks that the baseline of BenchmarkParseBill
+// does the same work: the same rows and summary as ParseBill.
+func TestSplitAndParseBill(t *testing.T) {
+	data, err := io.ReadAll(newBillGen(500))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := ParseBill(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := splitAndParseBill(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got, ignoreBillCols); diff != "" {
+		t.Errorf("baseline (-ParseBill +baseline):\n%s", diff)
+	}
+}
+
+// BenchmarkParseBill reads a generated bill of benchBillRows rows whole,
+// beside the plain split-and-parse of the same bytes, and row by row
+// with BillReader. Besides ns/op it reports ns/row, and for the readers
+// that keep every row, alloc/file (bytes allocated per byte of the
+// file: a bound on the peak heap, which cannot exceed what was
+// allocated) and retained/file (the heap the result holds).
+func BenchmarkParseBill(b *testing.B) {
+	data, err := io.ReadAll(newBillGen(benchBillRows))
+	if err != nil {
+		b.Fatal(err)
+	}
+	whole := func(parse func(io.Reader) (*Bill, error)) func(*testing.B) {
+		return func(b *testing.B) {
+			b.ReportAllocs()
+			var before, after runtime.MemStats
+			var bill *Bill
+			for i := range b.N {
+				if i == b.N-1 {
+					b.StopTimer()
+					bill = nil
+					runtime.GC()
+					runtime.ReadMemStats(&before)
+					b.StartTimer()
+				}
+				if bill, err = parse(bytes.NewReader(data)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			if len(bill.Rows) != benchBillRows {
+				b.Fatalf("%d rows", len(bill.Rows))
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchBillRows), "ns/row")
+			b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(len(data)), "alloc/file")
+			b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(len(data)), "retained/file")
+			runtime.KeepAlive(bill)
+		}
+	}
+	b.Run("ParseBill", whole(ParseBill))
+	b.Run("baseline=split-and-parse", whole(splitAndParseBill))
+	b.Run("BillReader.Next", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			br, err := NewBillReader(bytes.NewReader(data))
+			if err != nil {
+				b.Fatal(err)
+			}
+			n := 0
+			for {
+				if _, err := br.Next(); err == io.EOF {
+					break
+				} else if err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			if n != benchBillRows {
+				b.Fatalf("%d rows", n)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchBillRows), "ns/row")
+	})
 }
