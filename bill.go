@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -251,7 +252,11 @@ type FundFlow struct {
 // not generated yet, one wrapping ErrBillNotReady; other refusals are an
 // *Error whose ErrCode is downloadbill's error_code.
 func (c *Client) DownloadBill(ctx context.Context, req *DownloadBillRequest) (*Bill, error) {
-	br, err := c.OpenBill(ctx, req)
+	t, err := openTable(ctx, c, billEndpoint, req, true)
+	if err != nil {
+		return nil, err
+	}
+	br, err := newBillReader(t)
 	if err != nil {
 		return nil, err
 	}
@@ -262,19 +267,28 @@ func (c *Client) DownloadBill(ctx context.Context, req *DownloadBillRequest) (*B
 // parses it row by row as it arrives, so that its size does not matter.
 // The caller must Close it. Errors are those of DownloadBill.
 func (c *Client) OpenBill(ctx context.Context, req *DownloadBillRequest) (*BillReader, error) {
-	t, err := openTable(ctx, c, endpoint{path: "/pay/downloadbill", idempotent: true}, req)
+	t, err := openTable(ctx, c, billEndpoint, req, false)
 	if err != nil {
 		return nil, err
 	}
 	return newBillReader(t)
 }
 
+var (
+	billEndpoint     = endpoint{path: "/pay/downloadbill", idempotent: true}
+	fundFlowEndpoint = endpoint{path: "/pay/downloadfundflow", cert: true, signType: SignTypeHMACSHA256, idempotent: true}
+)
+
 // DownloadFundFlow downloads and parses the fund-flow bill of one account
 // for one day (downloadfundflow). It needs the client certificate and is
 // always signed with HMAC-SHA256, the only type WeChat accepts for it.
 // Errors are as for DownloadBill.
 func (c *Client) DownloadFundFlow(ctx context.Context, req *DownloadFundFlowRequest) (*FundFlow, error) {
-	fr, err := c.OpenFundFlow(ctx, req)
+	t, err := openTable(ctx, c, fundFlowEndpoint, req, true)
+	if err != nil {
+		return nil, err
+	}
+	fr, err := newFundFlowReader(t)
 	if err != nil {
 		return nil, err
 	}
@@ -284,8 +298,7 @@ func (c *Client) DownloadFundFlow(ctx context.Context, req *DownloadFundFlowRequ
 // OpenFundFlow is DownloadFundFlow returning a streaming reader, as
 // OpenBill. The caller must Close it.
 func (c *Client) OpenFundFlow(ctx context.Context, req *DownloadFundFlowRequest) (*FundFlowReader, error) {
-	ep := endpoint{path: "/pay/downloadfundflow", cert: true, signType: SignTypeHMACSHA256, idempotent: true}
-	t, err := openTable(ctx, c, ep, req)
+	t, err := openTable(ctx, c, fundFlowEndpoint, req, false)
 	if err != nil {
 		return nil, err
 	}
@@ -293,11 +306,11 @@ func (c *Client) OpenFundFlow(ctx context.Context, req *DownloadFundFlowRequest)
 }
 
 // openTable validates the request, opens the file answer and reads its
-// header line.
+// header line; with whole, it reads the whole file first.
 func openTable[T any, P interface {
 	*T
 	builder
-}](ctx context.Context, c *Client, ep endpoint, r P) (*table, error) {
+}](ctx context.Context, c *Client, ep endpoint, r P, whole bool) (*table, error) {
 	fields, err := build(r)
 	if err != nil {
 		return nil, err
@@ -306,7 +319,7 @@ func openTable[T any, P interface {
 	if err != nil {
 		return nil, billError(err)
 	}
-	t, err := newTable(body, body)
+	t, err := newTable(body, body, whole)
 	if err != nil {
 		body.Close()
 		return nil, err
@@ -334,7 +347,11 @@ func billError(err error) error {
 // from OpenBill, plain or gzip-compressed. For large files use
 // NewBillReader.
 func ParseBill(r io.Reader) (*Bill, error) {
-	br, err := NewBillReader(r)
+	t, err := newTable(r, nil, true)
+	if err != nil {
+		return nil, err
+	}
+	br, err := newBillReader(t)
 	if err != nil {
 		return nil, err
 	}
@@ -344,7 +361,11 @@ func ParseBill(r io.Reader) (*Bill, error) {
 // ParseFundFlow parses a whole fund-flow bill file, plain or
 // gzip-compressed.
 func ParseFundFlow(r io.Reader) (*FundFlow, error) {
-	fr, err := NewFundFlowReader(r)
+	t, err := newTable(r, nil, true)
+	if err != nil {
+		return nil, err
+	}
+	fr, err := newFundFlowReader(t)
 	if err != nil {
 		return nil, err
 	}
@@ -359,13 +380,14 @@ func ParseFundFlow(r io.Reader) (*FundFlow, error) {
 type BillReader struct {
 	t    *table
 	cols columns[BillRow]
+	row  BillRow
 }
 
 // NewBillReader reads the header of the trade bill in r and returns a
 // reader for its rows. A file that is not a trade bill (no 交易时间
 // column) is an error.
 func NewBillReader(r io.Reader) (*BillReader, error) {
-	t, err := newTable(r, nil)
+	t, err := newTable(r, nil, false)
 	if err != nil {
 		return nil, err
 	}
@@ -386,7 +408,11 @@ func (r *BillReader) Header() []string { return r.t.header }
 // Next returns the next row, or io.EOF after the last one. A malformed
 // row is a *BillFormatError; so is a file that ends without its summary,
 // as a cut-off download does.
-func (r *BillReader) Next() (BillRow, error) { return readRow(r.t, r.cols) }
+func (r *BillReader) Next() (BillRow, error) {
+	r.row = BillRow{} // filled in the reader, which is on the heap already, not in a row of its own
+	err := readRow(r.t, r.cols, &r.row)
+	return r.row, err
+}
 
 // Summary returns the summary line. It is available once Next has
 // returned io.EOF.
@@ -399,7 +425,7 @@ func (r *BillReader) all() (*Bill, error) {
 	defer r.Close()
 	b := &Bill{Header: r.Header()}
 	var err error
-	if b.Rows, b.Summary, err = collect(r.Next, r.Summary); err != nil {
+	if b.Rows, b.Summary, err = collect(r.t, r.cols, r.Summary); err != nil {
 		return nil, err
 	}
 	return b, nil
@@ -410,13 +436,14 @@ func (r *BillReader) all() (*Bill, error) {
 type FundFlowReader struct {
 	t    *table
 	cols columns[FundFlowRow]
+	row  FundFlowRow
 }
 
 // NewFundFlowReader reads the header of the fund-flow bill in r and
 // returns a reader for its rows. A file that is not a fund-flow bill (no
 // 记账时间 column) is an error.
 func NewFundFlowReader(r io.Reader) (*FundFlowReader, error) {
-	t, err := newTable(r, nil)
+	t, err := newTable(r, nil, false)
 	if err != nil {
 		return nil, err
 	}
@@ -436,7 +463,11 @@ func (r *FundFlowReader) Header() []string { return r.t.header }
 
 // Next returns the next row, or io.EOF after the last one, as
 // BillReader.Next.
-func (r *FundFlowReader) Next() (FundFlowRow, error) { return readRow(r.t, r.cols) }
+func (r *FundFlowReader) Next() (FundFlowRow, error) {
+	r.row = FundFlowRow{} // filled in the reader, which is on the heap already, not in a row of its own
+	err := readRow(r.t, r.cols, &r.row)
+	return r.row, err
+}
 
 // Summary returns the summary line once Next has returned io.EOF.
 func (r *FundFlowReader) Summary() (FundFlowSummary, error) {
@@ -450,24 +481,30 @@ func (r *FundFlowReader) all() (*FundFlow, error) {
 	defer r.Close()
 	f := &FundFlow{Header: r.Header()}
 	var err error
-	if f.Rows, f.Summary, err = collect(r.Next, r.Summary); err != nil {
+	if f.Rows, f.Summary, err = collect(r.t, r.cols, r.Summary); err != nil {
 		return nil, err
 	}
 	return f, nil
 }
 
-func collect[R, S any](next func() (R, error), summary func() (S, error)) ([]R, S, error) {
-	var rows []R
+// collect reads every row of t and its summary. The rows are allocated
+// once, for as many as the file has lines: a slice of rows growing by
+// doubling would copy them over and over and, at its last growth, hold
+// them three times.
+func collect[R any, P rowPtr[R], S any](t *table, c columns[R], summary func() (S, error)) ([]R, S, error) {
+	rows := make([]R, 0, t.rows)
 	for {
-		row, err := next()
+		var zero R
+		rows = append(rows, zero)
+		err := readRow[R, P](t, c, &rows[len(rows)-1]) // in place: a row is big
 		if err == io.EOF {
+			rows = rows[:len(rows)-1]
 			break
 		}
 		if err != nil {
 			var zero S
 			return nil, zero, err
 		}
-		rows = append(rows, row)
 	}
 	s, err := summary()
 	return rows, s, err
@@ -494,14 +531,14 @@ type rowPtr[T any] interface {
 func (r *BillRow) setRaw(raw []string, ix *columnIndex)     { r.Raw, r.cols = raw, ix }
 func (r *FundFlowRow) setRaw(raw []string, ix *columnIndex) { r.Raw, r.cols = raw, ix }
 
-func readRow[T any, P rowPtr[T]](t *table, c columns[T]) (T, error) {
-	var row T
-	var raw []string
-	if err := t.next(&raw); err != nil {
-		return row, err
+// readRow reads the next row into *row, which is zero.
+func readRow[T any, P rowPtr[T]](t *table, c columns[T], row *T) error {
+	raw, err := t.next()
+	if err != nil {
+		return err
 	}
-	P(&row).setRaw(raw, c.index)
-	return row, t.lineError(c.fill(&row, raw))
+	P(row).setRaw(raw, c.index)
+	return t.lineError(c.fill(row, raw))
 }
 
 // A summaryPtr is a pointer to a summary type that keeps its raw line.
@@ -529,6 +566,15 @@ func readSummary[S any, P summaryPtr[S]](t *table, list []column[S]) (S, error) 
 // bytes, and the bound keeps a broken file from making us buffer it whole.
 const maxBillLine = 64 << 10
 
+// streamChunk is the size of the blocks a streaming reader copies lines
+// into, and streamRows the number of rows whose values share one block of
+// Raw slices: one allocation serves many rows, and a row the caller keeps
+// holds on to no more than one block of each.
+const (
+	streamChunk = 16 << 10
+	streamRows  = 32
+)
+
 var errNoSummary = errors.New("file ends before the summary lines: incomplete download?")
 
 // table splits a bill file into its header, its rows and its summary.
@@ -536,8 +582,21 @@ var errNoSummary = errors.New("file ends before the summary lines: incomplete do
 // comma-separated names, rows whose values each start with a backtick
 // (so values are separated by ",`", and a comma inside a value is kept),
 // a summary header, and one summary row.
+//
+// The values it returns are strings into memory that is never written
+// again, so that a row keeps them without a copy of its own. A table
+// reads either the whole file into one string at once (ParseBill,
+// DownloadBill), so that every value points into it and the rows and
+// their Raw slices are allocated once at their final size, or (for the
+// readers) a line at a time, copying each into a block shared with the
+// next lines.
 type table struct {
-	sc         *bufio.Scanner
+	sc    *bufio.Scanner // streaming; nil when text holds the whole file
+	chunk strings.Builder
+	text  string // the rest of the file, when read whole
+	rows  int    // the most rows the file can have, when read whole
+
+	raws       []string // room for the Raw slices of the next rows
 	closer     io.Closer
 	header     []string
 	headerLine int
@@ -555,20 +614,36 @@ const (
 )
 
 // newTable reads the header; closer, when not nil, is closed by Close.
-func newTable(r io.Reader, closer io.Closer) (*table, error) {
+// With whole, the file is read into memory at once.
+func newTable(r io.Reader, closer io.Closer, whole bool) (*table, error) {
+	size := -1
+	if whole {
+		size = sizeOf(r)
+	}
 	br := bufio.NewReader(r)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, fmt.Errorf("wxpay: bill: %w", err)
 		}
-		br = bufio.NewReader(zr)
+		br, size = bufio.NewReader(zr), -1
 	}
 	if bom, _ := br.Peek(3); string(bom) == "\uFEFF" {
 		br.Discard(3)
 	}
-	t := &table{sc: bufio.NewScanner(br), closer: closer}
-	t.sc.Buffer(make([]byte, 0, 4096), maxBillLine)
+	t := &table{closer: closer}
+	if whole {
+		var text strings.Builder
+		text.Grow(size + 1)
+		if _, err := io.Copy(&text, br); err != nil {
+			return nil, fmt.Errorf("wxpay: reading bill: %w", err)
+		}
+		t.text = text.String()
+		t.rows = strings.Count(t.text, "\n") + 1
+	} else {
+		t.sc = bufio.NewScanner(br)
+		t.sc.Buffer(make([]byte, 0, 4096), maxBillLine)
+	}
 	line, err := t.nextLine()
 	if err == io.EOF {
 		return nil, &BillFormatError{Line: t.line, Err: errors.New("empty file")}
@@ -577,38 +652,96 @@ func newTable(r io.Reader, closer io.Closer) (*table, error) {
 		return nil, err
 	}
 	if len(line) > 0 && line[0] == '<' {
-		return nil, &BillFormatError{Line: t.line, Err: fmt.Errorf("an XML message, not a bill: %q", truncate(string(line), 80))}
+		return nil, &BillFormatError{Line: t.line, Err: fmt.Errorf("an XML message, not a bill: %q", truncate(line, 80))}
 	}
 	t.header, t.headerLine = splitHeader(line), t.line
 	return t, nil
 }
 
+// sizeOf returns the number of bytes left in r when r says so cheaply, as
+// readers of memory and files do, or -1.
+func sizeOf(r io.Reader) int {
+	switch r := r.(type) {
+	case interface{ Len() int }:
+		return r.Len()
+	case *os.File:
+		if fi, err := r.Stat(); err == nil && fi.Mode().IsRegular() {
+			if off, err := r.Seek(0, io.SeekCurrent); err == nil && off <= fi.Size() {
+				return int(fi.Size() - off)
+			}
+		}
+	}
+	return -1
+}
+
 // nextLine returns the next non-blank line without its line end.
-func (t *table) nextLine() ([]byte, error) {
+func (t *table) nextLine() (string, error) {
+	if t.sc == nil {
+		for t.text != "" {
+			line, rest, _ := strings.Cut(t.text, "\n")
+			if len(line) >= maxBillLine {
+				return "", &BillFormatError{Line: t.line + 1, Err: fmt.Errorf("line longer than %d bytes", maxBillLine)}
+			}
+			t.text = rest
+			t.line++
+			line = strings.TrimRight(line, "\r")
+			if len(strings.TrimSpace(line)) > 0 {
+				return strings.TrimLeft(line, " \t"), nil
+			}
+		}
+		return "", io.EOF
+	}
 	for t.sc.Scan() {
 		t.line++
 		line := bytes.TrimRight(t.sc.Bytes(), "\r")
 		if len(bytes.TrimSpace(line)) > 0 {
-			return bytes.TrimLeft(line, " \t"), nil
+			return t.keep(bytes.TrimLeft(line, " \t")), nil
 		}
 	}
 	if err := t.sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, &BillFormatError{Line: t.line + 1, Err: fmt.Errorf("line longer than %d bytes", maxBillLine)}
+			return "", &BillFormatError{Line: t.line + 1, Err: fmt.Errorf("line longer than %d bytes", maxBillLine)}
 		}
-		return nil, fmt.Errorf("wxpay: reading bill: %w", err)
+		return "", fmt.Errorf("wxpay: reading bill: %w", err)
 	}
-	return nil, io.EOF
+	return "", io.EOF
 }
 
-// next stores the values of the next row in *raw, or returns io.EOF once
-// the summary has been read.
-func (t *table) next(raw *[]string) error {
+// keep copies a line out of the scanner's buffer into the current block.
+// A strings.Builder only ever appends, so the strings it returned before
+// stay as they were.
+func (t *table) keep(line []byte) string {
+	if t.chunk.Cap()-t.chunk.Len() < len(line) {
+		t.chunk = strings.Builder{}
+		t.chunk.Grow(max(streamChunk, len(line)))
+	}
+	n := t.chunk.Len()
+	t.chunk.Write(line)
+	return t.chunk.String()[n:]
+}
+
+// values returns room for the n values of the next row.
+func (t *table) values(n int) []string {
+	if len(t.raws) < n {
+		rows := streamRows
+		if t.sc == nil {
+			rows = t.rows // a whole file: all its rows at once
+		}
+		t.raws = make([]string, n*max(rows, 1))
+	}
+	v := t.raws[:n:n] // so that an append to a row's Raw does not reach the next
+	t.raws = t.raws[n:]
+	return v
+}
+
+// next returns the values of the next row, or io.EOF once the summary
+// has been read.
+func (t *table) next() ([]string, error) {
 	if t.err != nil {
-		return t.err
+		return nil, t.err
 	}
 	if t.state != tableRows {
-		return io.EOF
+		return nil, io.EOF
 	}
 	line, err := t.nextLine()
 	if err == io.EOF {
@@ -616,25 +749,25 @@ func (t *table) next(raw *[]string) error {
 	}
 	if err != nil {
 		t.err = err
-		return err
+		return nil, err
 	}
 	if line[0] != '`' {
 		t.err = t.readSummary(line)
 		if t.err == nil {
 			t.state = tableSummary
-			return io.EOF
+			return nil, io.EOF
 		}
-		return t.err
+		return nil, t.err
 	}
-	*raw = splitValues(line)
-	if len(*raw) != len(t.header) {
-		t.err = &BillFormatError{Line: t.line, Err: fmt.Errorf("%d values for %d columns", len(*raw), len(t.header))}
-		return t.err
+	raw := t.values(len(t.header))
+	if n := splitValues(raw, line); n != len(raw) {
+		t.err = &BillFormatError{Line: t.line, Err: fmt.Errorf("%d values for %d columns", n, len(t.header))}
+		return nil, t.err
 	}
-	return nil
+	return raw, nil
 }
 
-func (t *table) readSummary(header []byte) error {
+func (t *table) readSummary(header string) error {
 	t.sumHeader = splitHeader(header)
 	line, err := t.nextLine()
 	if err == io.EOF {
@@ -643,7 +776,8 @@ func (t *table) readSummary(header []byte) error {
 	if err != nil {
 		return err
 	}
-	t.sum = splitValues(line)
+	t.sum = make([]string, strings.Count(line, ",`")+1)
+	splitValues(t.sum, line)
 	if len(t.sum) != len(t.sumHeader) {
 		return &BillFormatError{Line: t.line, Err: fmt.Errorf("summary has %d values for %d columns", len(t.sum), len(t.sumHeader))}
 	}
@@ -651,7 +785,7 @@ func (t *table) readSummary(header []byte) error {
 		if err != nil {
 			return err
 		}
-		return &BillFormatError{Line: t.line, Err: fmt.Errorf("unexpected line after the summary: %q", truncate(string(extra), 40))}
+		return &BillFormatError{Line: t.line, Err: fmt.Errorf("unexpected line after the summary: %q", truncate(extra, 40))}
 	}
 	return nil
 }
@@ -670,6 +804,7 @@ func (t *table) Close() error {
 	if t.err == nil {
 		t.err = errors.New("wxpay: bill reader closed")
 	}
+	t.text = "" // a whole file is no longer needed once its rows are read
 	if t.closer == nil {
 		return nil
 	}
@@ -678,18 +813,36 @@ func (t *table) Close() error {
 	return c.Close()
 }
 
-func splitHeader(line []byte) []string {
-	names := strings.Split(string(line), ",")
+func splitHeader(line string) []string {
+	names := strings.Split(line, ",")
 	for i, n := range names {
 		names[i] = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(n), "`"))
 	}
 	return names
 }
 
-// splitValues splits a backtick-prefixed line; the line is copied once and
-// the values share that copy.
-func splitValues(line []byte) []string {
-	return strings.Split(string(line[1:]), ",`")
+// splitValues stores the values of a backtick-prefixed line in dst, as
+// many as fit, and returns how many the line has. One pass, no
+// allocation: strings.Split would count the separators first and allocate
+// the slice.
+func splitValues(dst []string, line string) int {
+	s := line[1:]
+	n := 0
+	for {
+		i := strings.Index(s, ",`")
+		if i < 0 {
+			break
+		}
+		if n < len(dst) {
+			dst[n] = s[:i]
+		}
+		n++
+		s = s[i+2:]
+	}
+	if n < len(dst) {
+		dst[n] = s
+	}
+	return n + 1
 }
 
 // columnIndex maps a bill's column names to positions.
