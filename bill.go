@@ -824,23 +824,23 @@ func splitHeader(line string) []string {
 // splitValues stores the values of a backtick-prefixed line in dst, as
 // many as fit, and returns how many the line has. One pass, no
 // allocation: strings.Split would count the separators first and allocate
-// the slice.
+// the slice. A plain loop beats strings.Index here: values are a few
+// bytes long, shorter than what a call to it costs.
 func splitValues(dst []string, line string) int {
 	s := line[1:]
-	n := 0
-	for {
-		i := strings.Index(s, ",`")
-		if i < 0 {
-			break
+	n, start := 0, 0
+	for i := 1; i < len(s); i++ {
+		if s[i] != '`' || s[i-1] != ',' {
+			continue
 		}
 		if n < len(dst) {
-			dst[n] = s[:i]
+			dst[n] = s[start : i-1]
 		}
 		n++
-		s = s[i+2:]
+		start = i + 1
 	}
 	if n < len(dst) {
-		dst[n] = s
+		dst[n] = s[start:]
 	}
 	return n + 1
 }
@@ -947,15 +947,55 @@ func setValue(dst any, v string) error {
 		if s == "" {
 			return nil
 		}
-		t, err := time.ParseInLocation(timeLayoutDash, s, beijing)
-		if err != nil {
-			return errors.New("not a time in the form " + timeLayoutDash)
+		t, ok := parseBillTime(s)
+		if !ok {
+			var err error
+			if t, err = time.ParseInLocation(timeLayoutDash, s, beijing); err != nil {
+				return errors.New("not a time in the form " + timeLayoutDash)
+			}
 		}
 		*d = t
 	default:
 		panic(fmt.Sprintf("wxpay: bill column of type %T", dst)) // a bug in the column tables
 	}
 	return nil
+}
+
+// parseBillTime reads the one form a bill writes its times in, exactly
+// "2006-01-02 15:04:05" with a date and time that exist, as Beijing time.
+// Anything else, it leaves to time.ParseInLocation, which is five times
+// slower on this form and accepts a few more (fractional seconds).
+func parseBillTime(s string) (time.Time, bool) {
+	if len(s) != len(timeLayoutDash) || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':' {
+		return time.Time{}, false
+	}
+	ok := true
+	num := func(i, n int) int {
+		v := 0
+		for _, c := range []byte(s[i : i+n]) {
+			ok = ok && '0' <= c && c <= '9'
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	y, mo, d, h, mi, sec := num(0, 4), num(5, 2), num(8, 2), num(11, 2), num(14, 2), num(17, 2)
+	if !ok || mo < 1 || mo > 12 || d < 1 || d > daysIn(time.Month(mo), y) || h > 23 || mi > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	return time.Date(y, time.Month(mo), d, h, mi, sec, 0, beijing), true
+}
+
+func daysIn(m time.Month, year int) int {
+	switch m {
+	case time.February:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case time.April, time.June, time.September, time.November:
+		return 30
+	}
+	return 31
 }
 
 // parseDecimal parses a decimal amount such as "6.00", "-0.01" or "0" into
@@ -973,7 +1013,15 @@ func parseDecimal(s string, scale int) (int64, error) {
 	case '+':
 		s = s[1:]
 	}
-	intPart, frac, hasDot := strings.Cut(s, ".")
+	// Amounts are a few bytes long: a loop finds the dot sooner than a
+	// call to strings.Cut.
+	intPart, frac, hasDot := s, "", false
+	for i := 0; i < len(s); i++ {
+		if s[i] == '.' {
+			intPart, frac, hasDot = s[:i], s[i+1:], true
+			break
+		}
+	}
 	if intPart == "" && (!hasDot || frac == "") {
 		return 0, errNotYuan
 	}

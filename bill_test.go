@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -892,4 +893,91 @@ func BenchmarkParseBill(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchBillRows), "ns/row")
 	})
+}
+
+// TestParseBillTime holds the fast path of bill times to what
+// time.ParseInLocation says of the same text.
+func TestParseBillTime(t *testing.T) {
+	for _, s := range []string{
+		"2019-07-25 08:35:41", "2024-02-29 23:59:59", "2023-02-29 10:00:00", "1900-02-29 00:00:00", "2000-02-29 00:00:00",
+		"2019-04-31 00:00:00", "2019-12-31 24:00:00", "2019-12-31 23:60:00", "2019-12-31 23:00:60", "2019-00-10 00:00:00",
+		"2019-13-10 00:00:00", "2019-07-00 08:35:41", "2019-7-25 08:35:41", "2019/07/25 08:35:41", "2019-07-25T08:35:41",
+		"2019-07-25 08:35:4x", "+019-07-25 08:35:41", "2019-07-25 08:35:41.5", "0000-01-01 00:00:00", "9999-12-31 23:59:59",
+	} {
+		want, err := time.ParseInLocation(timeLayoutDash, s, beijing)
+		got, ok := parseBillTime(s)
+		if ok && (err != nil || !got.Equal(want) || got.Location() != want.Location()) {
+			t.Errorf("parseBillTime(%q) = %v; time.ParseInLocation says %v, %v", s, got, want, err)
+		}
+		if !ok && err == nil && len(s) == len(timeLayoutDash) {
+			t.Errorf("parseBillTime(%q) refused a time of the exact form: %v", s, want)
+		}
+	}
+}
+
+// TestBillReaderMemoryFlat reads a bill ten times the size of another and
+// checks that the heap the reader holds does not grow with the rows: a
+// reader keeps no row once the caller has dropped it, and reuses nothing
+// a kept row points into.
+func TestBillReaderMemoryFlat(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads 55,000 generated rows")
+	}
+	maxHeap := func(rows int) uint64 {
+		br, err := NewBillReader(newBillGen(rows))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer br.Close()
+		var peak uint64
+		var ms runtime.MemStats
+		for n := 1; ; n++ {
+			if _, err := br.Next(); err == io.EOF {
+				break
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if n%2_500 == 0 {
+				runtime.GC()
+				runtime.ReadMemStats(&ms)
+				peak = max(peak, ms.HeapAlloc)
+			}
+		}
+		return peak
+	}
+	maxHeap(1_000) // the runtime's and the test's own first allocations
+	small, large := maxHeap(5_000), maxHeap(50_000)
+	t.Logf("heap after GC: %d KiB at most over 5,000 rows, %d KiB over 50,000", small>>10, large>>10)
+	if large > small+1<<20 {
+		t.Errorf("heap grew from %d to %d bytes with ten times the rows", small, large)
+	}
+}
+
+// TestBillRowsIndependent checks that rows share memory only in ways a
+// caller cannot see: growing one row's Raw leaves the next row's alone.
+func TestBillRowsIndependent(t *testing.T) {
+	data := billFixture(t, "all.csv")
+	b, err := ParseBill(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	br, err := NewBillReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := br.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := br.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rows := range [][]BillRow{b.Rows, {first, second}} {
+		want := slices.Clone(rows[1].Raw)
+		_ = append(rows[0].Raw, "extra")
+		if diff := cmp.Diff(want, rows[1].Raw); diff != "" {
+			t.Errorf("appending to a row's Raw changed the next row's (-want +got):\n%s", diff)
+		}
+	}
 }
