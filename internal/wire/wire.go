@@ -99,6 +99,18 @@ func CheckField(name, value string) string {
 	if n, _ := scanName(name, 0); n != name || name == "" {
 		return "is not a valid field name"
 	}
+	ascii := true
+	for i := 0; i < len(value); i++ {
+		if c := value[i]; c >= utf8.RuneSelf {
+			ascii = false
+			break
+		} else if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+			return fmt.Sprintf("contains the character %U, which XML cannot carry", rune(c))
+		}
+	}
+	if ascii {
+		return ""
+	}
 	if !utf8.ValidString(value) {
 		return "is not valid UTF-8"
 	}
@@ -145,26 +157,20 @@ func appendCDATA(b []byte, v string) []byte {
 		return b
 	}
 	b = append(b, "<![CDATA["...)
-	for {
-		i := strings.IndexAny(v, "]\r")
-		if i < 0 {
-			break
-		}
+	start := 0
+	for i := 0; i < len(v); i++ {
 		switch {
 		case v[i] == '\r':
-			b = append(b, v[:i]...)
+			b = append(b, v[start:i]...)
 			b = append(b, "]]>&#13;<![CDATA["...)
-			v = v[i+1:]
-		case strings.HasPrefix(v[i:], "]]>"):
-			b = append(b, v[:i+2]...)
-			b = append(b, "]]><![CDATA["...)
-			v = v[i+2:]
-		default:
-			b = append(b, v[:i+1]...)
-			v = v[i+1:]
+			start = i + 1
+		case v[i] == ']' && strings.HasPrefix(v[i:], "]]>"):
+			b = append(b, v[start:i+2]...)
+			b = append(b, "]]><![CDATA["...) // the '>' opens the next section
+			start = i + 2
 		}
 	}
-	b = append(b, v...)
+	b = append(b, v[start:]...)
 	return append(b, "]]>"...)
 }
 
