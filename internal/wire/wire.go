@@ -446,14 +446,18 @@ func namedEntity(s string) (string, int) {
 // unchanged: valid UTF-8 of XML characters, no carriage return (which it
 // rewrites) and, outside CDATA, no '>' (which keeps "]]>" out of reach).
 func plainText(t string, cdata bool) bool {
+	mask := plainOutside
+	if cdata {
+		mask = plainInCDATA
+	}
 	for i := 0; i < len(t); {
 		c := t[i]
-		if c < utf8.RuneSelf {
-			if c < 0x20 && c != '\t' && c != '\n' || c == '>' && !cdata {
-				return false
-			}
+		if plainASCII[c]&mask != 0 { // one load and test a byte: most of a message is ASCII
 			i++
 			continue
+		}
+		if c < utf8.RuneSelf {
+			return false
 		}
 		r, w := utf8.DecodeRuneInString(t[i:])
 		if r == utf8.RuneError && w == 1 || !isXMLChar(r) {
@@ -463,6 +467,22 @@ func plainText(t string, cdata bool) bool {
 	}
 	return true
 }
+
+// plainASCII says, for each byte, whether it is an ASCII character
+// plainText lets through inside CDATA and outside it.
+var plainASCII = func() (t [256]uint8) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = plainInCDATA | plainOutside
+	}
+	t['\t'], t['\n'] = plainInCDATA|plainOutside, plainInCDATA|plainOutside
+	t['>'] = plainInCDATA
+	return t
+}()
+
+const (
+	plainInCDATA uint8 = 1 << iota
+	plainOutside
+)
 
 // plainDeclaration reports whether d, the inside of "<?" … "?>", is an XML
 // declaration encoding/xml accepts and ignores.
