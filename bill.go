@@ -659,19 +659,24 @@ func newTable(r io.Reader, closer io.Closer, whole bool) (*table, error) {
 }
 
 // sizeOf returns the number of bytes left in r when r says so cheaply, as
-// readers of memory and files do, or -1.
+// readers of memory and files do, or -1. It is only a hint for the first
+// allocation, so a size beyond any bill's is ignored.
 func sizeOf(r io.Reader) int {
+	n := int64(-1)
 	switch r := r.(type) {
 	case interface{ Len() int }:
-		return r.Len()
+		n = int64(r.Len())
 	case *os.File:
 		if fi, err := r.Stat(); err == nil && fi.Mode().IsRegular() {
 			if off, err := r.Seek(0, io.SeekCurrent); err == nil && off <= fi.Size() {
-				return int(fi.Size() - off)
+				n = fi.Size() - off
 			}
 		}
 	}
-	return -1
+	if n < 0 || n > 1<<30 {
+		return -1
+	}
+	return int(n)
 }
 
 // nextLine returns the next non-blank line without its line end.

@@ -981,3 +981,32 @@ func TestBillRowsIndependent(t *testing.T) {
 		}
 	}
 }
+
+// TestParseBillSources reads the same bill from memory, from a file (whose
+// size ParseBill takes as a hint) and gzip-compressed from a reader that
+// tells no size, and expects the same Bill.
+func TestParseBillSources(t *testing.T) {
+	data := billFixture(t, "all.csv")
+	want, err := ParseBill(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open("testdata/bill/all.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fromFile, err := ParseBill(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromGzip, err := ParseBill(io.MultiReader(bytes.NewReader(gzipBytes(t, data))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, got := range map[string]*Bill{"file": fromFile, "gzip": fromGzip} {
+		if diff := cmp.Diff(want, got, ignoreBillCols); diff != "" {
+			t.Errorf("%s (-memory +%s):\n%s", name, name, diff)
+		}
+	}
+}
