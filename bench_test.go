@@ -49,7 +49,7 @@ func BenchmarkPipeline(b *testing.B) {
 		b.Fatal(err)
 	}
 	ep := endpoint{path: "/pay/unifiedorder", idempotent: true}
-	signed := sortedFields(signed(benchOrder, docKey, SignTypeMD5))
+	signed := sortedFields(nil, signed(benchOrder, docKey, SignTypeMD5))
 	msg := []byte(referenceCanonical(benchOrder, docKey))
 	plainXML := func() {
 		buf := make([]byte, 0, 1024)
@@ -143,7 +143,7 @@ func BenchmarkSign(b *testing.B) {
 // plain append writer over the map.
 func BenchmarkEncode(b *testing.B) {
 	signedOrder := signed(benchOrder, docKey, SignTypeMD5)
-	sorted := sortedFields(signedOrder)
+	sorted := sortedFields(nil, signedOrder)
 	b.Run("wire.AppendXML", func(b *testing.B) {
 		b.ReportAllocs()
 		for range b.N {

@@ -311,6 +311,9 @@ func openTable[T any, P interface {
 	*T
 	builder
 }](ctx context.Context, c *Client, ep endpoint, r P, whole bool) (*table, error) {
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	fields, err := build(r)
 	if err != nil {
 		return nil, err

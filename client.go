@@ -5,11 +5,16 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
 	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"log/slog"
 	"net/http"
@@ -54,7 +59,8 @@ type Client struct {
 	subAppID string
 	subMchID string
 
-	signer *signer // for the API key; nil in a zero Client
+	signer *signer    // for the API key; nil in a zero Client
+	bufs   *sync.Pool // *bytes.Buffer: canonical strings and answers
 }
 
 // ErrNoClient is returned by every method of a Client not made by
@@ -220,8 +226,9 @@ func NewClient(appID, mchID, apiKey string, opts ...Option) (*Client, error) {
 		appID: appID, mchID: mchID, signType: cfg.signType,
 		nonce: cfg.nonce, now: cfg.now, retry: cfg.retry, logger: cfg.logger,
 		subAppID: cfg.subAppID, subMchID: cfg.subMchID,
-		signer: newSigner(apiKey),
 	}
+	c.bufs = &sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 2048)) }}
+	c.signer = newSigner(apiKey, c.bufs)
 	var err error
 	if c.base, err = parseBaseURL(cfg.baseURL); err != nil {
 		return nil, err
@@ -312,6 +319,7 @@ type endpoint struct {
 	anyMerchant bool     // the answer's merchant fields are not checked: unsigned, they prove nothing
 	idempotent  bool     // WeChat documents resending the same request as safe
 	sub         subFields
+	urlEncoded  string // a field signed as it is and sent URL-encoded (shorturl's long_url)
 }
 
 // subFields says which sub-merchant fields a service provider's request
@@ -342,7 +350,7 @@ func (c *Client) call(ctx context.Context, ep endpoint, req []wire.Field) (Param
 	var out Params
 	err := c.exchange(ctx, ep, req, func(resp *http.Response, s *signer, st SignType) (Params, error) {
 		defer closeBody(resp.Body)
-		p, fields, err := readMessage(resp)
+		p, fields, err := c.readMessage(resp)
 		if err != nil {
 			return nil, err
 		}
@@ -374,7 +382,7 @@ func (c *Client) open(ctx context.Context, ep endpoint, req []wire.Field) (io.Re
 		}
 		defer closeBody(resp.Body)
 		resp.Body = io.NopCloser(br)
-		p, fields, err := readMessage(resp)
+		p, fields, err := c.readMessage(resp)
 		if err != nil {
 			return nil, err
 		}
@@ -523,6 +531,13 @@ func (c *Client) prepare(ctx context.Context, ep endpoint, req []wire.Field) (si
 	sign := string(s.sign(buf[:0], fields, st))
 	i, _ := slices.BinarySearchFunc(fields, "sign", func(f wire.Field, name string) int { return strings.Compare(f.Name, name) })
 	fields = slices.Insert(fields, i, wire.Field{Name: "sign", Value: sign})
+	if ep.urlEncoded != "" {
+		for j := range fields {
+			if fields[j].Name == ep.urlEncoded {
+				fields[j].Value = url.QueryEscape(fields[j].Value)
+			}
+		}
+	}
 	return signedRequest{signer: s, signType: st, fields: fields, body: wire.AppendXML(nil, fields)}, nil
 }
 
@@ -561,18 +576,11 @@ func (c *Client) post(ctx context.Context, hc *http.Client, u string, body []byt
 	return resp, nil
 }
 
-var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
 // readMessage reads a bounded response body and decodes it. Any answer
 // but a 200 with a v2 message, a redirect among them, is an *HTTPError.
-func readMessage(resp *http.Response) (Params, []wire.Field, error) {
-	buf := bodyPool.Get().(*bytes.Buffer)
-	defer func() {
-		if buf.Cap() <= 64<<10 { // one huge answer should not pin its memory for good
-			bodyPool.Put(buf)
-		}
-	}()
-	buf.Reset()
+func (c *Client) readMessage(resp *http.Response) (Params, []wire.Field, error) {
+	buf := getBuffer(c.bufs)
+	defer putBuffer(c.bufs, buf)
 	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, MaxBodySize+1)); err != nil {
 		return nil, nil, &transportError{fmt.Errorf("reading response: %w", err)}
 	}
@@ -602,4 +610,140 @@ func closeBody(body io.ReadCloser) {
 func looksLikeHTML(data []byte) bool {
 	data = bytes.TrimLeft(data, " \t\r\n")
 	return len(data) >= 5 && (bytes.EqualFold(data[:5], []byte("<html")) || bytes.EqualFold(data[:5], []byte("<!doc")))
+}
+
+// decode is ParseXML that also returns the fields in name order, for
+// verification.
+func decode(data []byte) (Params, []wire.Field, error) {
+	_, fields, err := wire.Parse(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	p := make(Params, len(fields))
+	for _, f := range fields {
+		p[f.Name] = f.Value
+	}
+	if len(p) != len(fields) {
+		wire.Sort(fields)
+		for i := 1; i < len(fields); i++ {
+			if fields[i].Name == fields[i-1].Name {
+				return nil, nil, fmt.Errorf("%w: field %q repeated", ErrMalformedXML, fields[i].Name)
+			}
+		}
+	}
+	// WeChat writes its fields in name order: the sort then has nothing
+	// to do but check.
+	wire.Sort(fields)
+	return p, fields, nil
+}
+
+// logExchange logs one attempt: sent is the request as signed, answer
+// the response message, if any.
+func (c *Client) logExchange(ctx context.Context, ep endpoint, attempt int, start time.Time, sent []wire.Field, answer Params, err error) {
+	if c.logger == nil {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("path", ep.path),
+		slog.Int("attempt", attempt),
+		slog.Duration("elapsed", time.Since(start)),
+	}
+	if err != nil {
+		c.logger.LogAttrs(ctx, slog.LevelWarn, "wxpay call failed", append(attrs, slog.String("error", err.Error()))...)
+		return
+	}
+	if c.logger.Enabled(ctx, slog.LevelDebug) {
+		req := make(Params, len(sent))
+		for _, f := range sent {
+			req[f.Name] = f.Value
+		}
+		c.logger.LogAttrs(ctx, slog.LevelDebug, "wxpay call", append(attrs,
+			slog.Any("request", redacted(req)), slog.Any("response", redacted(answer)))...)
+	}
+}
+
+// signer signs and verifies with one key. It keeps keyed HMAC-SHA256
+// states, which Reset restores without rehashing the key's pads, and
+// builds canonical strings in its Client's buffers: both hold key
+// material, so a signer belongs to one Client and dies with it.
+type signer struct {
+	key   string
+	hmacs sync.Pool  // hash.Hash, keyed with key
+	bufs  *sync.Pool // *bytes.Buffer, the Client's; nil: allocate
+
+	aesOnce sync.Once // the refund notify's req_info cipher, derived from key
+	aes     cipher.Block
+	aesErr  error
+}
+
+func newSigner(key string, bufs *sync.Pool) *signer { return &signer{key: key, bufs: bufs} }
+
+// sign appends the signature of sorted, in name order, to dst.
+func (s *signer) sign(dst []byte, sorted []wire.Field, t SignType) []byte {
+	buf := getBuffer(s.bufs)
+	defer putBuffer(s.bufs, buf)
+	msg := wire.AppendCanonical(buf.AvailableBuffer(), sorted, s.key)
+	if t == SignTypeMD5 {
+		dst = wire.AppendMD5(dst, msg)
+	} else {
+		h, ok := s.hmacs.Get().(hash.Hash)
+		if !ok {
+			h = hmac.New(sha256.New, []byte(s.key))
+		}
+		dst = wire.AppendHMAC(dst, h, msg)
+		s.hmacs.Put(h)
+	}
+	clear(msg[:cap(msg)]) // the key is in it
+	return dst
+}
+
+// getBuffer takes an empty buffer from pool, or makes one if pool is nil.
+func getBuffer(pool *sync.Pool) *bytes.Buffer {
+	if pool == nil {
+		return bytes.NewBuffer(make([]byte, 0, 1024))
+	}
+	buf := pool.Get().(*bytes.Buffer)
+	buf.Reset()
+	return buf
+}
+
+// putBuffer returns buf to pool, unless one huge message made it grow: it
+// should not pin its memory for good.
+func putBuffer(pool *sync.Pool, buf *bytes.Buffer) {
+	if pool != nil && buf.Cap() <= 64<<10 {
+		pool.Put(buf)
+	}
+}
+
+// verify checks the sign of p, whose fields sorted holds in name order,
+// with t, or when t is "" with the type p's sign_type names or else the
+// one the sign's length says.
+func (s *signer) verify(p Params, sorted []wire.Field, t SignType) error {
+	got := p["sign"]
+	if got == "" {
+		return fmt.Errorf("%w: no sign field", ErrInvalidSign)
+	}
+	if st := p["sign_type"]; st != "" {
+		if t == "" {
+			t = SignType(st)
+		}
+		if !t.Valid() || SignType(st) != t {
+			return fmt.Errorf("%w: sign_type %q, expected %s", ErrInvalidSign, st, t)
+		}
+	}
+	if t == "" {
+		switch len(got) {
+		case 32:
+			t = SignTypeMD5
+		case 64:
+			t = SignTypeHMACSHA256
+		default:
+			return fmt.Errorf("%w: sign of length %d is neither MD5 nor HMAC-SHA256", ErrInvalidSign, len(got))
+		}
+	}
+	var buf [64]byte
+	if want := s.sign(buf[:0], sorted, t); subtle.ConstantTimeCompare(want, []byte(got)) != 1 {
+		return fmt.Errorf("%w: %s sign does not match", ErrInvalidSign, t)
+	}
+	return nil
 }

@@ -458,6 +458,18 @@ func TestNewClientRejects(t *testing.T) {
 		{name: "base URL with a query", opts: []wxpay.Option{wxpay.WithBaseURL("https://api.mch.weixin.qq.com/?x=1")}},
 		{name: "unparsable base URL", opts: []wxpay.Option{wxpay.WithBaseURL("https://a b/")}},
 		{name: "unparsable backup URL", opts: []wxpay.Option{wxpay.WithBackupBaseURL("https://%zz")}},
+		{name: "31-character key", appID: docAppID, mchID: docMchID, key: docAPIKey[:31]},
+		{name: "33-character key", appID: docAppID, mchID: docMchID, key: docAPIKey + "0"},
+		{name: "nil nonce function", opts: []wxpay.Option{wxpay.WithNonceFunc(nil)}},
+		{name: "nil clock", opts: []wxpay.Option{wxpay.WithClock(nil)}},
+		{name: "negative retries", opts: []wxpay.Option{wxpay.WithRetry(wxpay.RetryPolicy{MaxAttempts: -1})}},
+		{name: "padded sub_mch_id", opts: []wxpay.Option{wxpay.WithSubMerchant("", " 1900000109")}},
+		{name: "sandbox with HMAC-SHA256", opts: []wxpay.Option{wxpay.WithSandbox(wxpay.SandboxXDC), wxpay.WithSignType(wxpay.SignTypeHMACSHA256)}},
+		{name: "relative sandbox prefix", opts: []wxpay.Option{wxpay.WithSandbox("sandboxnew")}},
+		{name: "certificate that does not parse", opts: []wxpay.Option{wxpay.WithCertPEM([]byte("x"), []byte("y"))}},
+		{name: "certificate with a transport that cannot take it", opts: []wxpay.Option{
+			wxpay.WithHTTPClient(&http.Client{Transport: httpmock.NewMockTransport()}),
+			wxpay.WithCertPEM(testPKI().merchant.certPEM, testPKI().merchant.keyPEM)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -48,16 +48,14 @@ const (
 	ErrCodeSignError        = "SIGNERROR"         // WeChat could not verify the request's sign
 	ErrCodeProcessing       = "PROCESSING"        // a payout or red packet is being processed; query
 	ErrCodeNotEnough        = "NOTENOUGH"         // the balance does not cover it
+	ErrCodeNoAuth           = "NOAUTH"            // no permission: e.g. a profit-sharing receiver that was not added
+	ErrCodeNotFound         = "NOT_FOUND"         // red packet query: WeChat has no packet of that mch_billno
 )
 
 // ErrSignRefused matches (with errors.Is) an *Error in which WeChat says
 // it could not verify our request's sign (签名错误): the API key, the sign
 // type or, in sandbox mode, the sandbox key is not the one WeChat has.
 var ErrSignRefused = errors.New("wxpay: WeChat refused the request's sign")
-
-func newReturnError(code, msg, errCode string) *Error {
-	return &Error{ReturnCode: code, ReturnMsg: msg, ErrCode: errCode}
-}
 
 // Error says which layer failed and WeChat's code and text.
 func (e *Error) Error() string {
@@ -99,7 +97,9 @@ func (e *Error) Retryable() bool { return e.Resend() || e.OutcomeUnknown() }
 // Resend reports whether WeChat asks for the very same request again
 // (same out_trade_no or out_refund_no, same parameters), now or after a
 // pause: SYSTEMERROR, BIZERR_NEED_RETRY, FREQUENCY_LIMITED. WithRetry
-// resends these for the calls that are safe to repeat.
+// resends these for the calls that are safe to repeat. MicroPay is not one:
+// after its SYSTEMERROR the payment is open and is settled by querying,
+// never by paying again (PayByCode does it).
 func (e *Error) Resend() bool {
 	if e.ReturnCode != "SUCCESS" {
 		return false

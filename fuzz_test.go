@@ -207,7 +207,7 @@ func FuzzResponse(f *testing.F) {
 			status = 200
 		}
 		resp := &http.Response{StatusCode: status, Header: http.Header{}, Body: ioNopCloser(body)}
-		p, sorted, err := readMessage(resp)
+		p, sorted, err := c.readMessage(resp)
 		if err == nil {
 			p, err = c.checkAnswer(endpoint{path: "/pay/orderquery"}, p, sorted, c.signer, SignTypeMD5)
 		}
@@ -258,7 +258,7 @@ func FuzzSignedRequest(f *testing.F) {
 			}
 			want[k] = v
 		}
-		req := sortedFields(p)
+		req := sortedFields(nil, p)
 		before := slices.Clone(req)
 		sr, err := c.prepare(context.Background(), endpoint{path: "/p"}, req)
 		if diff := cmp.Diff(before, req); diff != "" {

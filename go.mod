@@ -8,4 +8,4 @@ require (
 	software.sslmate.com/src/go-pkcs12 v0.7.4
 )
 
-require golang.org/x/crypto v0.11.0 // indirect
+require golang.org/x/crypto v0.33.0 // indirect

@@ -3,6 +3,8 @@ package wxpay
 import (
 	"strconv"
 	"strings"
+
+	"github.com/wxpay-go/wxpay/internal/wire"
 )
 
 // JSAPIPayParams is what a web page in WeChat passes to
@@ -129,5 +131,6 @@ func (c *Client) payParamsStamp(prepayID string) (timeStamp, nonce string, err e
 // signParams signs client-side parameters with the key the client signs
 // with now (the sandbox key in sandbox mode, once fetched).
 func (c *Client) signParams(p Params, t SignType) string {
-	return string(c.currentSigner().sign(nil, sortedFields(p), t))
+	var fields [8]wire.Field
+	return string(c.currentSigner().sign(nil, sortedFields(fields[:0], p), t))
 }

@@ -1,11 +1,7 @@
 package wxpay
 
 import (
-	"context"
 	"log/slog"
-	"time"
-
-	"github.com/wxpay-go/wxpay/internal/wire"
 )
 
 // WithLogger makes the client log each attempt of each call to l: at
@@ -37,29 +33,4 @@ func isSecretField(name string) bool {
 		return true
 	}
 	return false
-}
-
-// logExchange logs one attempt: sent is the request as signed, answer
-// the response message, if any.
-func (c *Client) logExchange(ctx context.Context, ep endpoint, attempt int, start time.Time, sent []wire.Field, answer Params, err error) {
-	if c.logger == nil {
-		return
-	}
-	attrs := []slog.Attr{
-		slog.String("path", ep.path),
-		slog.Int("attempt", attempt),
-		slog.Duration("elapsed", time.Since(start)),
-	}
-	if err != nil {
-		c.logger.LogAttrs(ctx, slog.LevelWarn, "wxpay call failed", append(attrs, slog.String("error", err.Error()))...)
-		return
-	}
-	if c.logger.Enabled(ctx, slog.LevelDebug) {
-		req := make(Params, len(sent))
-		for _, f := range sent {
-			req[f.Name] = f.Value
-		}
-		c.logger.LogAttrs(ctx, slog.LevelDebug, "wxpay call", append(attrs,
-			slog.Any("request", redacted(req)), slog.Any("response", redacted(answer)))...)
-	}
 }

@@ -270,10 +270,10 @@ var errRecall = errors.New("reverse still answers recall=Y")
 // client certificate) means nothing was sent. Every other error is a
 // *CodePayError.
 func (c *Client) PayByCode(ctx context.Context, r *MicroPayRequest, policy CodePayPolicy) (*MicroPayResponse, error) {
-	if _, err := build(r); err != nil {
+	if err := c.ready(); err != nil {
 		return nil, err
 	}
-	if err := c.ready(); err != nil {
+	if _, err := build(r); err != nil {
 		return nil, err
 	}
 	if c.certHTTP == nil {

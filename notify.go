@@ -19,8 +19,9 @@ import (
 
 // PayNotify is a verified payment result notify (chapter 9_7): WeChat's
 // POST to the unified order's notify_url. ResultCode "SUCCESS" means the
-// order was paid; "FAIL" notifies are passed on too, with ErrCode and
-// ErrCodeDes. Fees are in fen; compare TotalFee with your own order.
+// order was paid; ParsePayNotify returns "FAIL" notifies too, with ErrCode
+// and ErrCodeDes, while PayNotifyHandler passes them on only to
+// OnPaymentFailed. Fees are in fen; compare TotalFee with your own order.
 type PayNotify struct {
 	AppID       string
 	MchID       string
@@ -170,7 +171,11 @@ type RefundNotify struct {
 // made with another key, gives an error wrapping ErrDecrypt.
 //
 // The notify may be a repeat: check the refund's state in your records
-// before acting on it.
+// before acting on it. And it proves less than a payment notify: req_info
+// has no integrity (ECB, no MAC), so blocks of two genuine notifies can be
+// spliced, and the envelope's merchant fields are unsigned. Match the
+// refund to your own records (order, amounts) and confirm a SUCCESS with
+// RefundQuery before money or goods move (see SECURITY.md).
 func (c *Client) ParseRefundNotify(body []byte) (*RefundNotify, error) {
 	outer, _, err := c.notifyEnvelope(body)
 	if err != nil {
@@ -236,7 +241,7 @@ func (c *Client) notifyEnvelope(body []byte) (Params, []wire.Field, error) {
 	case "":
 		return nil, nil, fmt.Errorf("%w: notify has no return_code", ErrMalformedXML)
 	default:
-		return nil, nil, newReturnError(p["return_code"], p["return_msg"], "")
+		return nil, nil, &Error{ReturnCode: p["return_code"], ReturnMsg: p["return_msg"]}
 	}
 	// checkMerchant lets absent fields pass; in a notify they are
 	// documented, and a message without them names no merchant at all.

@@ -599,12 +599,11 @@ func ExampleClient_PayNotifyHandler() {
 	// Serve this at the NotifyURL of your orders, e.g.
 	// http.Handle("/wxpay/notify", handler).
 	handler := client.PayNotifyHandler(func(ctx context.Context, n *wxpay.PayNotify) error {
-		if n.ResultCode != "SUCCESS" {
-			return nil // a failed payment: nothing to record
-		}
-		// WeChat may send the same notify more than once: mark the order
-		// paid in one transaction that does nothing if it already is, and
-		// compare the amount with the order's.
+		// Only verified notifies of paid orders get here: see
+		// ExampleClient_PayNotifyHandler_failedPayment. WeChat may send
+		// the same notify more than once: mark the order paid in one
+		// transaction that does nothing if it already is, and compare the
+		// amount with the order's.
 		fmt.Printf("order %s paid: %d fen, transaction %s\n", n.OutTradeNo, n.TotalFee, n.TransactionID)
 		return nil // a non-nil error makes WeChat send the notify again later
 	})
@@ -654,14 +653,31 @@ func ExampleClient_RefundNotifyHandler() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	http.Handle("/wxpay/refund-notify", client.RefundNotifyHandler(func(ctx context.Context, n *wxpay.RefundNotify) error {
+	// Serve this at the refunds' NotifyURL, e.g.
+	// http.Handle("/wxpay/refund-notify", handler).
+	handler := client.RefundNotifyHandler(func(ctx context.Context, n *wxpay.RefundNotify) error {
 		// Idempotent by OutRefundNo: WeChat may deliver a notify twice.
+		// req_info is encrypted, not signed: match the refund with your
+		// own records, or confirm it with RefundQuery, before money or
+		// goods move on it.
 		switch n.RefundStatus {
 		case wxpay.RefundStatusSuccess:
-			log.Printf("refund %s of order %s done: %d fen", n.OutRefundNo, n.OutTradeNo, n.RefundFee)
+			fmt.Printf("refund %s of order %s done: %d fen\n", n.OutRefundNo, n.OutTradeNo, n.RefundFee)
 		case wxpay.RefundStatusChange:
-			log.Printf("refund %s failed abnormally: transfer the money by hand", n.OutRefundNo)
+			fmt.Printf("refund %s failed abnormally: transfer the money by hand\n", n.OutRefundNo)
 		}
 		return nil
-	}))
+	})
+
+	// WeChat's side, played here: the refund notify of spec Appendix A9.
+	body := `<xml><return_code>SUCCESS</return_code><appid>wxd930ea5d5a258f4f</appid><mch_id>10000100</mch_id>` +
+		`<nonce_str>TeqClE3i0mvn3DrK</nonce_str><req_info><![CDATA[` +
+		`WBzGpzQuNpcFxIlFjUUD9O1INQe1sr+wMG6wUR3vMtLc2oYUq/rZkvAzKWesMRgtDXXTmvwp6zzYLUD7V6zTHJ/VAboSB9P5YlRpsR9C7OjtHmdKaOfdNRsENuLsrufm6NTNo8J68Rlma1meV/He63zclJ9PUmK8v5LA1IWB/Coe9a2S0xhPoWcwzWjsosuxOoVnSIkA3MZsaEVHiFrFpkvHsN1Eha5L6GTG2Jz3xyTeakaK726IGU1OhiSDhHSLmmWGFx9kevi9nDIz11siFd4bkBWQeHdtuES+XZS9wITfCmudp1mJUFz6zWc1f+tReIVgW84XStyaniaekKdo/UjLE0OwfeK7ZuPK3nsMmiJNqKHr5X/xOzdFrxPXxbZFzXyp/dTdFPK+uRBH9fFq2A==` +
+		`]]></req_info></xml>`
+	rec := httptest.NewRecorder()
+	handler.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/wxpay/refund-notify", strings.NewReader(body)))
+	fmt.Println(rec.Code, rec.Body.String())
+	// Output:
+	// refund R001 of order 20150806125346 done: 888 fen
+	// 200 <xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>
 }

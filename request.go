@@ -33,6 +33,9 @@ func send[T any, P interface {
 	builder
 }, A any](ctx context.Context, c *Client, ep endpoint, r P, answer func(Params) (A, error)) (A, error) {
 	var zero A
+	if err := c.ready(); err != nil {
+		return zero, err
+	}
 	fields, err := build[T](r)
 	if err != nil {
 		return zero, err

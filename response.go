@@ -20,7 +20,7 @@ func (c *Client) checkAnswer(ep endpoint, p Params, sorted []wire.Field, s *sign
 		return nil, fmt.Errorf("%w: response has no return_code", ErrMalformedXML)
 	default:
 		// error_code: downloadbill's name for it.
-		return nil, newReturnError(p["return_code"], p["return_msg"], p["error_code"])
+		return nil, &Error{ReturnCode: p["return_code"], ReturnMsg: p["return_msg"], ErrCode: p["error_code"]}
 	}
 	signed := !ep.unsigned || p["sign"] != ""
 	if signed {

@@ -334,3 +334,71 @@ func TestLoggingRedactsSecrets(t *testing.T) {
 		t.Errorf("log lacks the redacted request and response:\n%s", out)
 	}
 }
+
+// TestSandboxResend: after WeChat refuses a sandbox key, a call that is
+// safe to repeat is signed anew with a fresh key and sent once more;
+// MicroPay never is, and an answer that fails our own verification (WeChat
+// processed that request) is never a reason to resend.
+func TestSandboxResend(t *testing.T) {
+	const oldKey, newKey = "sandboxkey0000000000000000000001", "sandboxkey0000000000000000000002"
+	tests := []struct {
+		name      string
+		call      func(c *Client) error
+		path      string
+		badAnswer bool // the answer's sign is wrong, rather than WeChat refusing ours
+		wantTries int
+	}{
+		{"order query after a refused key", func(c *Client) error {
+			_, err := c.OrderQuery(context.Background(), &OrderQueryRequest{OutTradeNo: "T00001"})
+			return err
+		}, "/sandboxnew/pay/orderquery", false, 2},
+		{"micropay after a refused key", func(c *Client) error {
+			_, err := c.MicroPay(context.Background(), &MicroPayRequest{Body: "b", OutTradeNo: "MP00001", TotalFee: 1, SpbillCreateIP: "10.0.0.1", AuthCode: "134567890123456789"})
+			return err
+		}, "/sandboxnew/pay/micropay", false, 1},
+		{"order query whose answer fails verification", func(c *Client) error {
+			_, err := c.OrderQuery(context.Background(), &OrderQueryRequest{OutTradeNo: "T00001"})
+			return err
+		}, "/sandboxnew/pay/orderquery", true, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var f *fakeAPI
+			keyFetches := 0
+			f = newFakeAPI(t, oldKey, func(path string, req Params) (int, Params) {
+				if path == "/sandboxnew/pay/getsignkey" {
+					keyFetches++
+					f.mu.Lock()
+					k := f.key
+					f.mu.Unlock()
+					return 200, Params{"return_code": "SUCCESS", "mch_id": testMchID, "sandbox_signkey": k}
+				}
+				if path != tt.path {
+					t.Errorf("unexpected path %s", path)
+				}
+				resp := ok(req, "trade_state", "SUCCESS", "transaction_id", "4200")
+				if tt.badAnswer {
+					resp["sign"] = strings.Repeat("0", 32)
+				}
+				return 200, resp
+			})
+			c := newTestClient(t, f, WithSandbox(SandboxLegacy))
+			// Fetch the first key, then rotate it at the sandbox.
+			if _, err := c.sandboxSigner(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if !tt.badAnswer {
+				f.mu.Lock()
+				f.key = newKey
+				f.mu.Unlock()
+			}
+			err := tt.call(c)
+			if tries := f.callCount() - keyFetches; tries != tt.wantTries {
+				t.Errorf("%d requests to %s, want %d (err %v)", tries, tt.path, tt.wantTries, err)
+			}
+			if tt.wantTries == 1 && err == nil {
+				t.Error("no error")
+			}
+		})
+	}
+}

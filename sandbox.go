@@ -115,12 +115,12 @@ func (c *Client) sandboxSigner(ctx context.Context) (*signer, error) {
 		return nil, fmt.Errorf("wxpay: fetching the sandbox sign key: %w", err)
 	}
 	defer closeBody(resp.Body)
-	p, _, err := readMessage(resp)
+	p, _, err := c.readMessage(resp)
 	if err != nil {
 		return nil, fmt.Errorf("wxpay: fetching the sandbox sign key: %w", err)
 	}
 	if p["return_code"] != "SUCCESS" {
-		return nil, newReturnError(p["return_code"], p["return_msg"], "")
+		return nil, &Error{ReturnCode: p["return_code"], ReturnMsg: p["return_msg"]}
 	}
 	// The key answer is not documented as signed, and no SDK verifies it.
 	// The key is checked all the same: every later response must verify
@@ -132,7 +132,7 @@ func (c *Client) sandboxSigner(ctx context.Context) (*signer, error) {
 	if key == "" {
 		return nil, errors.New("wxpay: sandbox answered without sandbox_signkey")
 	}
-	s.signer, s.fetched = newSigner(key), c.now()
+	s.signer, s.fetched = newSigner(key, c.bufs), c.now()
 	return s.signer, nil
 }
 

@@ -53,7 +53,7 @@ type UnifiedOrderRequest struct {
 	OpenID        string // required for JSAPI (or SubOpenID): the payer's openid under the client's appid
 	SubOpenID     string // sub-merchant mode: the payer's openid under the sub_appid, instead of OpenID
 	Receipt       string // "Y" offers the payer an electronic invoice
-	ProfitSharing string // "Y" if the payment will be shared (profit sharing)
+	ProfitSharing string // "Y" freezes the payment for profit sharing (MultiProfitSharing, ProfitSharingFinish); "" or "N" settles it as usual
 	SceneInfo     string // JSON scene; required for MWEB: {"h5_info":{…}}
 }
 

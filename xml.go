@@ -1,8 +1,6 @@
 package wxpay
 
 import (
-	"fmt"
-
 	"github.com/wxpay-go/wxpay/internal/wire"
 )
 
@@ -33,7 +31,10 @@ var (
 // return is written as a character reference, so that ParseXML returns the
 // value unchanged. Field names must be XML names and values valid XML text;
 // the client's request pipeline checks both before it encodes.
-func (p Params) AppendXML(b []byte) []byte { return wire.AppendXML(b, sortedFields(p)) }
+func (p Params) AppendXML(b []byte) []byte {
+	var fields [32]wire.Field
+	return wire.AppendXML(b, sortedFields(fields[:0], p))
+}
 
 // ParseXML decodes one flat v2 message: an optional XML declaration at the
 // start, a single root element (<xml> for API messages, <root> inside a
@@ -49,29 +50,4 @@ func (p Params) AppendXML(b []byte) []byte { return wire.AppendXML(b, sortedFiel
 func ParseXML(data []byte) (Params, error) {
 	p, _, err := decode(data)
 	return p, err
-}
-
-// decode is ParseXML that also returns the fields in name order, for
-// verification.
-func decode(data []byte) (Params, []wire.Field, error) {
-	_, fields, err := wire.Parse(data)
-	if err != nil {
-		return nil, nil, err
-	}
-	p := make(Params, len(fields))
-	for _, f := range fields {
-		p[f.Name] = f.Value
-	}
-	if len(p) != len(fields) {
-		wire.Sort(fields)
-		for i := 1; i < len(fields); i++ {
-			if fields[i].Name == fields[i-1].Name {
-				return nil, nil, fmt.Errorf("%w: field %q repeated", ErrMalformedXML, fields[i].Name)
-			}
-		}
-	}
-	// WeChat writes its fields in name order: the sort then has nothing
-	// to do but check.
-	wire.Sort(fields)
-	return p, fields, nil
 }

@@ -21,11 +21,11 @@ rounds=${1:-8}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go test -c -o "$tmp/root.test" .
-(cd bench && go test -c -o "$tmp/bench.test" .)
+(cd bench && GOWORK=off go test -c -o "$tmp/bench.test" .)
 if [ -n "${BASE:-}" ]; then
 	mkdir "$tmp/base"
 	git archive "$BASE" | tar -x -C "$tmp/base"
-	(cd "$tmp/base" && go test -c -o "$tmp/base.test" .)
+	(cd "$tmp/base" && GOWORK=off go test -c -o "$tmp/base.test" .)
 fi
 out=$tmp/out
 for i in $(seq "$rounds"); do

@@ -62,7 +62,7 @@ func (s *Server) downloadBill(p wxpay.Params) answer {
 	if !ok {
 		return reject("invalid bill_type")
 	}
-	rows := s.billRows(p["bill_date"], typ, p["sub_mch_id"])
+	rows := s.billRows(p["bill_date"], typ, p["mch_id"], p["sub_mch_id"])
 	if len(rows) == 0 {
 		// Normal on a day without trades; WeChat's docs print "NO".
 		return noBill
@@ -103,15 +103,15 @@ func onDate(t time.Time, date string) bool {
 	return !t.IsZero() && t.In(wxpay.Beijing()).Format("20060102") == date
 }
 
-// billRows lists the day's events of the sub-merchant sub (all, when
-// ""): payments by their time_end, and refunds by the time they
+// billRows lists the day's events of the merchant mch and its
+// sub-merchant sub (all its sub-merchants, when ""): payments by their time_end, and refunds by the time they
 // succeeded (refunds still PROCESSING or failed are in no bill). The
 // payment of a refunded order stays a SUCCESS row; a reversed order is in
 // no bill.
-func (s *Server) billRows(date, typ, sub string) []billRow {
+func (s *Server) billRows(date, typ, mch, sub string) []billRow {
 	var rows []billRow
 	for _, o := range s.st.orders {
-		if o.transactionID == "" || o.state == wxpay.TradeStateRevoked || sub != "" && o.req["sub_mch_id"] != sub {
+		if o.transactionID == "" || o.state == wxpay.TradeStateRevoked || o.req["mch_id"] != mch || sub != "" && o.req["sub_mch_id"] != sub {
 			continue
 		}
 		if (typ == "ALL" || typ == "SUCCESS") && onDate(o.pay.TimeEnd, date) {
@@ -139,7 +139,7 @@ func (s *Server) billRows(date, typ, sub string) []billRow {
 // baseRow fills the columns every row of the order has.
 func (s *Server) baseRow(o *order, at time.Time, state string) map[string]string {
 	return map[string]string{
-		"交易时间": at.In(wxpay.Beijing()).Format("2006-01-02 15:04:05"), "公众账号ID": s.appID, "商户号": s.mchID,
+		"交易时间": at.In(wxpay.Beijing()).Format("2006-01-02 15:04:05"), "公众账号ID": o.req["appid"], "商户号": o.req["mch_id"],
 		"特约商户号": o.subMchColumn(), "设备号": o.req["device_info"], "微信订单号": o.transactionID, "商户订单号": o.req["out_trade_no"],
 		"用户标识": o.pay.OpenID, "交易类型": o.req["trade_type"], "交易状态": state, "付款银行": o.pay.BankType,
 		"货币种类": o.feeType(), "商品名称": o.req["body"], "商户数据包": o.req["attach"], "费率": "0.60%", "费率备注": "",

@@ -16,6 +16,15 @@
 //	POST /pay/micropay
 //	POST /secapi/pay/reverse       (client certificate)
 //	POST /tools/authcodetoopenid
+//	POST /secapi/pay/profitsharing, /secapi/pay/multiprofitsharing  (certificate, HMAC-SHA256)
+//	POST /pay/profitsharingquery, /pay/profitsharingorderamountquery (HMAC-SHA256, no appid)
+//	POST /pay/profitsharingaddreceiver, /pay/profitsharingremovereceiver
+//	POST /secapi/pay/profitsharingfinish (certificate, no sub_appid)
+//	POST /secapi/pay/profitsharingreturn, /pay/profitsharingreturnquery
+//	POST /pay/profitsharingmerchantratioquery (service providers)
+//	POST /mmpaymkttransfers/sendredpack, sendgroupredpack, sendminiprogramhb, gethbinfo
+//	     (certificate, MD5 without sign_type, unsigned answers)
+//	POST /tools/shorturl
 //
 // and behaves as WeChat does: requests must be POSTed XML for the
 // server's appid and mch_id, signed with its API key (MD5, or HMAC-SHA256
@@ -41,9 +50,24 @@
 // path prefixes and with its sandbox key; WithSubMerchants makes the
 // merchant a service provider whose requests name a sub-merchant.
 //
+// WithMerchant adds merchants, each answered with its own key and
+// certificate and seeing only its own orders; WithListener and
+// WithHostnames serve on a fixed address under other names; WithStateFile
+// keeps orders, refunds, notifies and certificates across restarts; and
+// WithLogger logs one line per request and notify attempt, with the
+// reason of every refusal. cmd/wxpaytest runs the server so as a
+// long-lived process with a JSON control API, for backends in any
+// language.
+//
 // The server is built on the public API of package wxpay only (Params,
 // ParseXML, Sign, VerifySign), so it cannot share a private bug with the
 // client.
+//
+// Profit sharing keeps each order's amount left to split and its
+// receivers (UnsplitAmount); red packets keep their states
+// (SetRedPackStatus, HoldRedPacks); ScanProduct plays a payer scanning a
+// Native mode-1 QR code, posting the signed callback to
+// WithNativeCallbackURL's URL.
 //
 // Where it differs from WeChat, on purpose:
 //   - /secapi/ and downloadfundflow without a client certificate are

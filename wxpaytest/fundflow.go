@@ -55,7 +55,7 @@ func (s *Server) downloadFundFlow(p wxpay.Params) answer {
 	if account != accountBasic && account != accountOperation && account != accountFees {
 		return reject("invalid account_type")
 	}
-	entries := s.flowEntries(account, p["sub_mch_id"])
+	entries := s.flowEntries(account, p["mch_id"], p["sub_mch_id"])
 	var (
 		rows              [][]string
 		balance           int64
@@ -77,7 +77,7 @@ func (s *Server) downloadFundFlow(p wxpay.Params) answer {
 			expenses, outSum = expenses+1, outSum+e.amount
 		}
 		rows = append(rows, []string{
-			e.at.In(wxpay.Beijing()).Format("2006-01-02 15:04:05"), e.bizID, s.flowID(e),
+			e.at.In(wxpay.Beijing()).Format("2006-01-02 15:04:05"), e.bizID, flowID(p["mch_id"], e),
 			e.biz, e.biz, kind, yuan(e.amount), yuan(balance), e.applicant, e.memo, e.voucher,
 		})
 	}
@@ -92,12 +92,12 @@ func (s *Server) downloadFundFlow(p wxpay.Params) answer {
 
 // flowID is the entry's 资金流水单号: the merchant id, the day, and a
 // number unique to the event and account.
-func (s *Server) flowID(e flowEntry) string {
+func flowID(mch string, e flowEntry) string {
 	n := 1
 	if e.account == accountFees {
 		n = 2
 	}
-	return fmt.Sprintf("%s%s%09d%d", s.mchID, e.at.In(wxpay.Beijing()).Format("20060102"), e.seq, n)
+	return fmt.Sprintf("%s%s%09d%d", mch, e.at.In(wxpay.Beijing()).Format("20060102"), e.seq, n)
 }
 
 // flowEntries lists, oldest first, every movement of the account of the
@@ -106,10 +106,10 @@ func (s *Server) flowID(e flowEntry) string {
 // the trade bill's 应结订单金额) into the basic account and its fee out of
 // the fees account; for each successful refund, the reverse. Reversed
 // orders move nothing, and nothing moves in the operation account.
-func (s *Server) flowEntries(account, sub string) []flowEntry {
+func (s *Server) flowEntries(account, mch, sub string) []flowEntry {
 	var all []flowEntry
 	for _, o := range s.st.orders {
-		if o.transactionID == "" || o.state == wxpay.TradeStateRevoked || o.req["sub_mch_id"] != sub {
+		if o.transactionID == "" || o.state == wxpay.TradeStateRevoked || o.req["mch_id"] != mch || o.req["sub_mch_id"] != sub {
 			continue
 		}
 		_, noCash := o.couponFee()
@@ -123,7 +123,7 @@ func (s *Server) flowEntries(account, sub string) []flowEntry {
 			_, noCash := rf.couponFee()
 			amount := rf.fee - noCash
 			back := flowEntry{
-				at: rf.succeeded, seq: rf.settleSeq, bizID: rf.refundID, applicant: s.mchID + "API",
+				at: rf.succeeded, seq: rf.settleSeq, bizID: rf.refundID, applicant: mch + "API",
 				memo: rf.desc, voucher: "REF" + o.transactionID,
 			}
 			all = append(all, back.with(accountBasic, "退款", false, amount), back.with(accountFees, "退还交易手续费", true, feeOf(amount)))

@@ -167,7 +167,7 @@ func (s *Server) microPay(p wxpay.Params) answer {
 	o := &order{req: req, signType: signTypeOf(p), totalFee: fee, created: s.cfg.now(), authCode: code, code: b}
 	pm := &o.code.Payment
 	if pm.OpenID == "" {
-		pm.OpenID = codeOpenID(s.appID, code)
+		pm.OpenID = codeOpenID(p["appid"], code)
 	}
 	if pm.SubOpenID == "" && p["sub_appid"] != "" {
 		pm.SubOpenID = codeOpenID(p["sub_appid"], code)
@@ -246,7 +246,7 @@ func (s *Server) authCodeToOpenID(p wxpay.Params) answer {
 	}
 	q := wxpay.Params{"openid": b.Payment.OpenID}
 	if q["openid"] == "" {
-		q["openid"] = codeOpenID(s.appID, code)
+		q["openid"] = codeOpenID(p["appid"], code)
 	}
 	if app := p["sub_appid"]; app != "" {
 		q["sub_openid"] = b.Payment.SubOpenID

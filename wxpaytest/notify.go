@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/wxpay-go/wxpay"
@@ -40,22 +42,34 @@ type NotifyAttempt struct {
 	Err        error  // why no reply arrived, if none did
 
 	// Acknowledged reports whether the reply was WeChat's success answer:
-	// status 200 and an XML message with return_code SUCCESS. Delivery
+	// status 200 and an <xml> message with return_code SUCCESS. Delivery
 	// stops after an acknowledged attempt.
 	Acknowledged bool
+
+	// GaveUp marks the last attempt of a notify given up undelivered: its
+	// schedule was over, or StopNotifies stopped it.
+	GaveUp bool
 }
 
-// delivery is a notify to post until it is acknowledged.
+// delivery is a notify to post until it is acknowledged. Its progress
+// fields change with s.mu held.
 type delivery struct {
 	kind        NotifyKind
 	url         string
 	outTradeNo  string
 	outRefundNo string
 	body        []byte
+	notBefore   time.Time // no first attempt before this (Payment.NotifyDelay)
+
+	attempts int       // attempts made so far
+	last     time.Time // when the last one was made
+	lastIdx  int       // its index in s.notifies
+	stopped  bool      // StopNotifies: give up before the next attempt
+	dropped  bool      // Reset: forget it
 }
 
 // startNotify delivers d in the background, unless the server is closed.
-func (s *Server) startNotify(d delivery) {
+func (s *Server) startNotify(d *delivery) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -65,35 +79,96 @@ func (s *Server) startNotify(d delivery) {
 		s.idle = make(chan struct{})
 	}
 	s.pending++
+	if s.outbox == nil {
+		s.outbox = map[*delivery]bool{}
+	}
+	s.outbox[d] = true
 	s.wg.Add(1)
 	go s.deliver(d)
 }
 
-// deliver posts d at once, then after each delay of the schedule, until
-// an attempt is acknowledged, the schedule is over or the server closes.
-func (s *Server) deliver(d delivery) {
+// deliver posts d (at once, or at d.notBefore), then after each delay of
+// the schedule, until an attempt is acknowledged, the schedule is over,
+// StopNotifies gives it up or the server closes.
+func (s *Server) deliver(d *delivery) {
 	defer s.wg.Done()
 	defer func() {
 		s.mu.Lock()
+		if s.ctx.Err() == nil {
+			// Closing keeps it in the outbox, so that the state file
+			// written by Close has it for the next server.
+			delete(s.outbox, d)
+		}
 		s.pending--
 		if s.pending == 0 {
 			close(s.idle)
 		}
+		closing := s.ctx.Err() != nil
 		s.mu.Unlock()
+		if !closing {
+			s.persist()
+		}
 	}()
-	for n := 0; ; n++ {
-		if n > 0 && (n > len(s.cfg.delays) || !s.sleep(s.ctx, s.cfg.delays[n-1])) {
+	for {
+		s.mu.Lock()
+		if d.dropped {
+			s.mu.Unlock()
 			return
 		}
-		a := s.post(s.ctx, d, n+1)
+		if d.stopped || d.attempts > len(s.delays) {
+			s.giveUpLocked(d)
+			s.mu.Unlock()
+			return
+		}
+		due := d.notBefore
+		if d.attempts > 0 {
+			due = d.last.Add(s.delays[d.attempts-1])
+		}
+		wake := s.wake
+		s.mu.Unlock()
+		if wait := time.Until(due); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-wake: // the schedule changed, or StopNotifies or Reset
+				t.Stop()
+				continue
+			case <-s.ctx.Done():
+				t.Stop()
+				return
+			}
+		}
+		a := s.post(s.ctx, *d, d.attempts+1)
 		if s.ctx.Err() != nil {
 			return // canceled by Close: not the merchant's answer
 		}
-		s.recordNotify(a)
+		s.mu.Lock()
+		if d.dropped {
+			s.mu.Unlock()
+			return
+		}
+		d.attempts++
+		d.last = time.Now()
+		d.lastIdx = len(s.notifies)
+		s.notifies = append(s.notifies, a)
+		s.mu.Unlock()
+		s.logNotify(a)
+		s.persist()
 		if a.Acknowledged {
 			return
 		}
 	}
+}
+
+// giveUpLocked ends d undelivered, for WaitNotifies to report.
+func (s *Server) giveUpLocked(d *delivery) {
+	last := NotifyAttempt{Kind: d.kind, OutTradeNo: d.outTradeNo, OutRefundNo: d.outRefundNo, URL: d.url}
+	if d.attempts > 0 {
+		s.notifies[d.lastIdx].GaveUp = true
+		last = s.notifies[d.lastIdx]
+	}
+	last.GaveUp = true
+	s.givenUp = append(s.givenUp, last)
 }
 
 // post sends one attempt of d.
@@ -118,8 +193,10 @@ func (s *Server) post(ctx context.Context, d delivery, attempt int) NotifyAttemp
 	a.StatusCode = resp.StatusCode
 	a.Reply, a.Err = io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	if a.Err == nil && resp.StatusCode == http.StatusOK {
+		// WeChat reads the reply as an <xml> document: the same fields
+		// under another root element are not its success answer.
 		p, err := wxpay.ParseXML(a.Reply)
-		a.Acknowledged = err == nil && p["return_code"] == "SUCCESS"
+		a.Acknowledged = err == nil && rootIsXML(a.Reply) && p["return_code"] == "SUCCESS"
 	}
 	return a
 }
@@ -128,6 +205,8 @@ func (s *Server) recordNotify(a NotifyAttempt) {
 	s.mu.Lock()
 	s.notifies = append(s.notifies, a)
 	s.mu.Unlock()
+	s.logNotify(a)
+	s.persist()
 }
 
 // Notifies returns a copy of the record of every notify attempt so far,
@@ -145,23 +224,117 @@ func (s *Server) Notifies() []NotifyAttempt {
 }
 
 // WaitNotifies waits until no notify is being delivered: every notify was
-// acknowledged or its retry schedule is over. It returns ctx.Err() if ctx
-// is done first. A notify started later (by another Pay) is not waited for
-// once WaitNotifies has returned.
+// acknowledged, or given up at the end of its retry schedule or by
+// StopNotifies. It returns ctx.Err() if ctx is done first, and a
+// *NotifyError if some notify was given up since the last time
+// WaitNotifies said so, so that a test cannot take a notify its handler
+// kept refusing for a delivered one. A notify started later (by another
+// Pay) is not waited for once WaitNotifies has returned; nor are the
+// deliveries Close cancels reported.
 func (s *Server) WaitNotifies(ctx context.Context) error {
 	s.mu.Lock()
-	if s.pending == 0 {
-		s.mu.Unlock()
-		return nil
-	}
 	idle := s.idle
+	pending := s.pending
 	s.mu.Unlock()
-	select {
-	case <-idle:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	if pending > 0 {
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.givenUp) == 0 {
+		return nil
+	}
+	err := &NotifyError{GivenUp: s.givenUp}
+	s.givenUp = nil
+	return err
+}
+
+// NotifyError is WaitNotifies' report of the notifies the server gave up
+// delivering.
+type NotifyError struct {
+	// GivenUp holds the last attempt of each notify given up, oldest
+	// first; one that StopNotifies gave up before its first attempt has
+	// Attempt 0 and no reply.
+	GivenUp []NotifyAttempt
+}
+
+func (e *NotifyError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "wxpaytest: %d notify(s) given up undelivered", len(e.GivenUp))
+	for _, a := range e.GivenUp {
+		b.WriteString("; ")
+		b.WriteString(a.describe())
+	}
+	return b.String()
+}
+
+// describe says which notify a is, where it went and what came back, on
+// one line, for errors and the log.
+func (a NotifyAttempt) describe() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s notify of order %s", a.Kind, a.OutTradeNo)
+	if a.OutRefundNo != "" {
+		fmt.Fprintf(&b, " refund %s", a.OutRefundNo)
+	}
+	fmt.Fprintf(&b, " to %s, attempt %d: ", a.URL, a.Attempt)
+	switch {
+	case a.Attempt == 0:
+		b.WriteString("never attempted")
+	case a.Err != nil && a.StatusCode == 0:
+		fmt.Fprintf(&b, "no reply (%v)", a.Err)
+	default:
+		reply := a.Reply
+		if len(reply) > 200 {
+			reply = reply[:200]
+		}
+		fmt.Fprintf(&b, "HTTP %d %q", a.StatusCode, reply)
+		if a.Acknowledged {
+			b.WriteString(", acknowledged")
+		} else if a.StatusCode == http.StatusOK {
+			b.WriteString(", not the <xml> return_code SUCCESS answer")
+		}
+	}
+	return b.String()
+}
+
+// StopNotifies gives up delivering the pending notifies about the order
+// outTradeNo (every pending notify when outTradeNo is ""), as WeChat gives
+// up at the end of its schedule: no further attempt is made, and
+// WaitNotifies reports them. It returns how many it gave up. With a
+// handler that always fails, it spares a test the rest of the schedule.
+func (s *Server) StopNotifies(outTradeNo string) int {
+	s.mu.Lock()
+	n := 0
+	for d := range s.outbox {
+		if !d.stopped && (outTradeNo == "" || d.outTradeNo == outTradeNo) {
+			d.stopped = true
+			n++
+		}
+	}
+	s.wakeLocked()
+	s.mu.Unlock()
+	return n
+}
+
+// SetNotifyDelays replaces the retry schedule, as WithNotifyDelays does,
+// for the notifies being delivered too: each next retry comes the new
+// delay after the attempt before it, and a notify that already made more
+// attempts than the new schedule allows is given up.
+func (s *Server) SetNotifyDelays(delays ...time.Duration) {
+	s.mu.Lock()
+	s.delays = slices.Clone(delays)
+	s.wakeLocked()
+	s.mu.Unlock()
+}
+
+// wakeLocked makes the waiting deliveries look at their schedule again.
+func (s *Server) wakeLocked() {
+	close(s.wake)
+	s.wake = make(chan struct{})
 }
 
 // refundNotifyBody is the refund notify of rf (spec §6): an unsigned
@@ -172,12 +345,10 @@ func (s *Server) refundNotifyBody(rf *refund, key string) []byte {
 	inner = append(append([]byte("<root>"), inner[len("<xml>"):len(inner)-len("</xml>")]...), "</root>"...)
 	p := wxpay.Params{
 		"return_code": "SUCCESS",
-		"appid":       s.appID,
-		"mch_id":      s.mchID,
 		"nonce_str":   wxpay.NonceStr(),
 		"req_info":    EncryptReqInfo(inner, key),
 	}
-	rf.order.subFields(p)
+	s.stamp(p, rf.order)
 	return p.AppendXML(nil)
 }
 
@@ -251,7 +422,7 @@ func (s *Server) forge(f Forgery, url, outTradeNo string) (delivery, error) {
 	if real := s.st.orders[outTradeNo]; real != nil {
 		o = *real // a copy: the fields read below do not change once set
 	}
-	key := s.notifyKeyLocked()
+	key := s.notifyKeyLocked(s.merchantOf(&o))
 	s.mu.Unlock()
 	if o.req == nil {
 		o.req, o.totalFee = wxpay.Params{"out_trade_no": outTradeNo, "trade_type": "JSAPI"}, 1
@@ -292,10 +463,9 @@ func (s *Server) forge(f Forgery, url, outTradeNo string) (delivery, error) {
 			d.body = s.refundNotifyBody(rf, "forged-"+key)
 		} else {
 			garbage := []byte(randomAlnum(96))
-			d.body = wxpay.Params{
-				"return_code": "SUCCESS", "appid": s.appID, "mch_id": s.mchID,
-				"nonce_str": wxpay.NonceStr(), "req_info": base64.StdEncoding.EncodeToString(garbage),
-			}.AppendXML(nil)
+			p := wxpay.Params{"return_code": "SUCCESS", "nonce_str": wxpay.NonceStr(), "req_info": base64.StdEncoding.EncodeToString(garbage)}
+			s.stamp(p, &o)
+			d.body = p.AppendXML(nil)
 		}
 		return d, nil
 	default:

@@ -2,11 +2,14 @@ package wxpaytest_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/wxpay-go/wxpay"
 	"github.com/wxpay-go/wxpay/wxpaytest"
 )
@@ -29,6 +32,33 @@ func waitNotifies(t *testing.T, srv *wxpaytest.Server) {
 	if err := srv.WaitNotifies(ctx); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// waitGivenUp waits for the notifies and wants WaitNotifies to report
+// those about the orders outTradeNos given up, in that order.
+func waitGivenUp(t *testing.T, srv *wxpaytest.Server, outTradeNos ...string) *wxpaytest.NotifyError {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err := srv.WaitNotifies(ctx)
+	var ne *wxpaytest.NotifyError
+	if !errors.As(err, &ne) {
+		t.Fatalf("WaitNotifies = %v, want a *NotifyError", err)
+	}
+	var got []string
+	for _, a := range ne.GivenUp {
+		got = append(got, a.OutTradeNo)
+		if !a.GaveUp || !strings.Contains(err.Error(), a.URL) {
+			t.Errorf("given up %+v: GaveUp false, or its URL not in %q", a, err)
+		}
+	}
+	if diff := cmp.Diff(outTradeNos, got); diff != "" {
+		t.Fatalf("given up (-want +got):\n%s", diff)
+	}
+	if err := srv.WaitNotifies(ctx); err != nil {
+		t.Fatalf("WaitNotifies again = %v, want nil: a given-up notify is reported once", err)
+	}
+	return ne
 }
 
 // TestNotifyRetries: a notify is posted again until the reply is
@@ -56,7 +86,11 @@ func TestNotifyRetries(t *testing.T) {
 			ms := httptestServer(t, m)
 			srv := newServer(t, fastNotifies)
 			payWithNotify(t, srv, "P0000001", ms.URL+"/notify")
-			waitNotifies(t, srv)
+			if tt.acked {
+				waitNotifies(t, srv)
+			} else {
+				waitGivenUp(t, srv, "P0000001")
+			}
 			time.Sleep(10 * time.Millisecond) // a retry after the acknowledgement would show now
 
 			attempts := srv.Notifies()
@@ -166,7 +200,9 @@ func TestWaitNotifiesHonoursContext(t *testing.T) {
 func TestNotifyUnreachable(t *testing.T) {
 	srv := newServer(t, wxpaytest.WithNotifyDelays(time.Millisecond))
 	payWithNotify(t, srv, "U0000001", "http://127.0.0.1:9/notify")
-	waitNotifies(t, srv)
+	if ne := waitGivenUp(t, srv, "U0000001"); !strings.Contains(ne.Error(), "connection refused") {
+		t.Errorf("error %q does not say why", ne)
+	}
 	a := srv.Notifies()
 	if len(a) != 2 || a[0].Err == nil || a[0].StatusCode != 0 || a[1].Acknowledged {
 		t.Fatalf("attempts %+v", a)

@@ -1,6 +1,7 @@
 package wxpaytest
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -35,6 +36,14 @@ type store struct {
 
 	codes map[string]CodeBehavior // SetCodeBehavior's, by auth code ("" for the default)
 	spent map[string]bool         // auth codes that paid an order
+
+	receivers map[string]map[string]psReceiver // profit-sharing receivers, by mch_id/sub_mch_id, then type/account
+	shares    map[string]*shareOrder           // profit sharing, by transaction_id
+	splits    map[string]*split                // by out_order_no
+	returns   map[string]*shareReturn          // by out_return_no
+	redPacks  map[string]*redPack              // by mch_billno
+	holdPacks bool                             // HoldRedPacks
+	shortURLs map[string]string                // long_url → short_url
 }
 
 func newStore() store {
@@ -45,6 +54,12 @@ func newStore() store {
 		byRefundID: map[string]*refund{},
 		codes:      map[string]CodeBehavior{},
 		spent:      map[string]bool{},
+		receivers:  map[string]map[string]psReceiver{},
+		shares:     map[string]*shareOrder{},
+		splits:     map[string]*split{},
+		returns:    map[string]*shareReturn{},
+		redPacks:   map[string]*redPack{},
+		shortURLs:  map[string]string{},
 	}
 }
 
@@ -72,6 +87,8 @@ type order struct {
 	code      CodeBehavior // how the order ends while it is USERPAYING
 	queries   int          // order queries that answered USERPAYING
 	reversals int          // Reverse calls so far
+
+	scanner string // the payer whose mode-1 scan led to the order (ScanProduct)
 }
 
 // Payment says how the payer paid, for PayWith. Zero fields get the
@@ -83,6 +100,15 @@ type Payment struct {
 	Coupons     []wxpay.Coupon // coupons paying part of the order; the payer pays the rest in cash
 	TimeEnd     time.Time      // default: the server clock
 	SkipNotify  bool           // mark the order paid but send no notify, to test a query fallback
+	NotifyDelay time.Duration  // hold the notify's first attempt back this long, to test a query before it
+
+	// ErrCode makes the payment fail instead: the order becomes PAYERROR,
+	// and its notify is a genuinely signed result_code FAIL with this
+	// err_code ("NOTENOUGH", "BANKERROR"…) and ErrCodeDes (ErrCode when
+	// empty), without transaction_id, so that a test can check that its
+	// handler does not take it for a payment. The order may then be paid
+	// again.
+	ErrCode, ErrCodeDes string
 
 	// For an order with a sub_appid (WithSubMerchants): the payer under
 	// it (default: the order's sub_openid, or a generated one) and
@@ -339,18 +365,22 @@ func (s *Server) closeOrder(p wxpay.Params) answer {
 func (s *Server) Pay(outTradeNo string) error { return s.PayWith(outTradeNo, Payment{}) }
 
 // PayWith is Pay with the details of the payment given. The order must be
-// NOTPAY, or USERPAYING for a payment-code order (the payer enters the
-// password), and not past its time_expire (else ErrState), and the
-// coupons must not exceed its total_fee. Payment-code orders have no
-// notify.
+// NOTPAY, PAYERROR (a payment failed, Payment.ErrCode), or USERPAYING for
+// a payment-code order (the payer enters the password), and not past its
+// time_expire (else ErrState), and the coupons must not exceed its
+// total_fee. Payment-code orders have no notify.
 func (s *Server) PayWith(outTradeNo string, pm Payment) error {
 	d, err := s.pay(outTradeNo, pm)
 	if err != nil {
 		return err
 	}
 	if d != nil && !pm.SkipNotify {
-		s.startNotify(*d)
+		if pm.NotifyDelay > 0 {
+			d.notBefore = time.Now().Add(pm.NotifyDelay)
+		}
+		s.startNotify(d)
 	}
+	s.persist()
 	return nil
 }
 
@@ -363,8 +393,10 @@ func (s *Server) pay(outTradeNo string, pm Payment) (*delivery, error) {
 	if o == nil {
 		return nil, fmt.Errorf("%w: order %q", ErrNotFound, outTradeNo)
 	}
-	if o.state != wxpay.TradeStateNotPay && o.state != wxpay.TradeStateUserPaying {
-		return nil, fmt.Errorf("%w: order %q is %s, not NOTPAY or USERPAYING", ErrState, outTradeNo, o.state)
+	switch o.state {
+	case wxpay.TradeStateNotPay, wxpay.TradeStateUserPaying, wxpay.TradeStatePayError:
+	default:
+		return nil, fmt.Errorf("%w: order %q is %s, not NOTPAY, PAYERROR or USERPAYING", ErrState, outTradeNo, o.state)
 	}
 	now := s.cfg.now()
 	if exp := o.req["time_expire"]; exp != "" {
@@ -375,12 +407,58 @@ func (s *Server) pay(outTradeNo string, pm Payment) (*delivery, error) {
 	if err := o.checkPayment(pm); err != nil {
 		return nil, err
 	}
-	s.completePayment(o, pm, now)
+	var body []byte
+	if pm.ErrCode != "" {
+		o.state = wxpay.TradeStatePayError
+		body = s.payFailNotifyBody(o, pm, now)
+	} else {
+		s.completePayment(o, pm, now)
+		body = s.payNotifyBody(o)
+	}
 	if o.req["notify_url"] == "" {
 		return nil, nil
 	}
-	return &delivery{kind: PayNotify, url: o.req["notify_url"], outTradeNo: outTradeNo, body: s.payNotifyBody(o)}, nil
+	return &delivery{kind: PayNotify, url: o.req["notify_url"], outTradeNo: outTradeNo, body: body}, nil
 }
+
+// payFailNotifyBody is the notify of a failed payment of o: result_code
+// FAIL with pm's err_code, the payer and the order, no transaction.
+// s.mu must be held.
+func (s *Server) payFailNotifyBody(o *order, pm Payment, now time.Time) []byte {
+	des := pm.ErrCodeDes
+	if des == "" {
+		des = pm.ErrCode
+	}
+	openID := cmp.Or(pm.OpenID, o.req["openid"], "oUpF8u"+randomAlnum(22))
+	p := wxpay.Params{
+		"return_code": "SUCCESS", "result_code": "FAIL", "err_code": pm.ErrCode, "err_code_des": des,
+		"nonce_str": wxpay.NonceStr(), "openid": openID, "is_subscribe": yesNo(pm.IsSubscribe),
+		"trade_type": o.req["trade_type"], "bank_type": cmp.Or(pm.BankType, "CFT"),
+		"total_fee": fen(o.totalFee), "fee_type": o.feeType(), "cash_fee": "0",
+		"out_trade_no": o.req["out_trade_no"], "time_end": cmp.Or(pm.TimeEnd, now).In(wxpay.Beijing()).Format("20060102150405"),
+	}
+	setIf(p, "device_info", o.req["device_info"])
+	setIf(p, "attach", o.req["attach"])
+	s.stamp(p, o)
+	s.addNotifySignType(p, o.signType)
+	p["sign"] = s.mustSign(p, s.notifyKeyLocked(s.merchantOf(o)), o.signType)
+	return p.AppendXML(nil)
+}
+
+// addNotifySignType adds sign_type to an HMAC-SHA256 notify under
+// WithNotifySignType; WeChat itself leaves it out.
+func (s *Server) addNotifySignType(p wxpay.Params, t wxpay.SignType) {
+	if s.cfg.signTypeInNotify && t == wxpay.SignTypeHMACSHA256 {
+		p["sign_type"] = string(t)
+	}
+}
+
+// WithNotifySignType adds a sign_type field to payment notifies signed
+// with HMAC-SHA256, as some clients need to verify them (they read the
+// algorithm from the message, and take MD5 without one). WeChat leaves
+// the field out, the default here; a client that depends on it fails on
+// WeChat's genuine notifies.
+func WithNotifySignType() Option { return func(c *config) { c.signTypeInNotify = true } }
 
 // checkPayment checks that pm can pay o.
 func (o *order) checkPayment(pm Payment) error {
@@ -415,6 +493,9 @@ func (s *Server) completePayment(o *order, pm Payment, now time.Time) {
 		pm.OpenID = o.req["openid"]
 	}
 	if pm.OpenID == "" {
+		pm.OpenID = o.scanner
+	}
+	if pm.OpenID == "" {
 		pm.OpenID = "oUpF8u" + randomAlnum(22)
 	}
 	if pm.SubOpenID == "" && o.req["sub_appid"] != "" {
@@ -445,18 +526,19 @@ func (s *Server) completePayment(o *order, pm Payment, now time.Time) {
 // unified order's sign type. s.mu must be held.
 func (s *Server) payNotifyBody(o *order) []byte {
 	p := s.payNotifyParams(o)
-	p["sign"] = s.mustSign(p, s.notifyKeyLocked(), o.signType)
+	p["sign"] = s.mustSign(p, s.notifyKeyLocked(s.merchantOf(o)), o.signType)
 	return p.AppendXML(nil)
 }
 
 // payNotifyParams is the payment notify of o before it is signed. Like
 // WeChat's it carries no sign_type field, even when it is signed with
-// HMAC-SHA256, and no return_msg.
+// HMAC-SHA256 (unless WithNotifySignType), and no return_msg.
 func (s *Server) payNotifyParams(o *order) wxpay.Params {
 	p := o.paymentFields()
 	p["return_code"], p["result_code"] = "SUCCESS", "SUCCESS"
-	p["appid"], p["mch_id"], p["nonce_str"] = s.appID, s.mchID, wxpay.NonceStr()
-	o.subFields(p)
+	p["nonce_str"] = wxpay.NonceStr()
+	s.stamp(p, o)
+	s.addNotifySignType(p, o.signType)
 	return p
 }
 

@@ -315,13 +315,13 @@ func TestRefundNotify(t *testing.T) {
 	want := map[string]wxpay.Params{
 		ms.URL + "/refund": {
 			"transaction_id": r1["transaction_id"], "out_trade_no": "N0000001", "refund_id": r1["refund_id"],
-			"out_refund_no": "NR1", "total_fee": "1000", "refund_fee": "100", "settlement_refund_fee": "100",
+			"out_refund_no": "NR1", "total_fee": "1000", "settlement_total_fee": "1000", "refund_fee": "100", "settlement_refund_fee": "100",
 			"refund_status": "SUCCESS", "success_time": "2024-05-01 12:30:00", "refund_recv_accout": "支付用户银行卡",
 			"refund_account": "REFUND_SOURCE_UNSETTLED_FUNDS", "refund_request_source": "API",
 		},
 		ms.URL + "/platform": {
 			"transaction_id": r2["transaction_id"], "out_trade_no": "N0000001", "refund_id": r2["refund_id"],
-			"out_refund_no": "NR2", "total_fee": "1000", "refund_fee": "200", "settlement_refund_fee": "200",
+			"out_refund_no": "NR2", "total_fee": "1000", "settlement_total_fee": "1000", "refund_fee": "200", "settlement_refund_fee": "200",
 			"refund_status": "REFUNDCLOSE", "refund_recv_accout": "支付用户银行卡",
 			"refund_account": "REFUND_SOURCE_UNSETTLED_FUNDS", "refund_request_source": "API",
 		},

@@ -320,14 +320,18 @@ func (s *Server) settle(rf *refund, status wxpay.RefundStatus) *delivery {
 	}
 	return &delivery{
 		kind: RefundNotify, url: url, outTradeNo: rf.order.req["out_trade_no"], outRefundNo: rf.outRefundNo,
-		body: s.refundNotifyBody(rf, s.notifyKeyLocked()),
+		body: s.refundNotifyBody(rf, s.notifyKeyLocked(s.merchantOf(rf.order))),
 	}
 }
 
 // notifyFields are the fields of the refund notify's encrypted req_info.
+// Unlike the answers, the notify always has settlement_total_fee, coupons
+// or not, as both genuine refund notifies in other SDKs' fixtures do.
 func (rf *refund) notifyFields() wxpay.Params {
 	_, noCash := rf.couponFee()
+	_, orderNoCash := rf.order.couponFee()
 	p := rf.ids()
+	p["settlement_total_fee"] = fen(rf.order.totalFee - orderNoCash)
 	p["settlement_refund_fee"] = fen(rf.fee - noCash)
 	p["refund_status"] = string(rf.status)
 	p["refund_recv_accout"] = rf.order.recvAccount() // [sic]
@@ -372,8 +376,9 @@ func (s *Server) finishRefund(outRefundNo string, status wxpay.RefundStatus) err
 	}
 	s.mu.Unlock()
 	if d != nil {
-		s.startNotify(*d)
+		s.startNotify(d)
 	}
+	s.persist()
 	return err
 }
 

@@ -20,6 +20,8 @@ import (
 // Answers and payment notifies are signed, and refund notifies
 // encrypted, with the sandbox key.
 //
+// With WithMerchant, every merchant is handed the same sandbox key.
+//
 // Unlike WeChat's, this sandbox runs every call with the server's
 // ordinary rules: no test cases chosen by amount, and unified order works
 // under the XDC prefix too (WeChat's XDC sandbox only serves payment-code
@@ -47,18 +49,18 @@ var sandboxKeyPaths = map[string]bool{
 // prefix, with the sandbox key.
 func (s *Server) route(urlPath string) (route, bool) {
 	if !s.cfg.sandbox {
-		ep, ok := endpoints[urlPath]
-		return route{endpoint: ep, path: urlPath, key: s.apiKey}, ok
+		ep, ok := s.endpoint(urlPath)
+		return route{endpoint: ep, path: urlPath}, ok // key: the merchant's, once process knows it
 	}
 	if sandboxKeyPaths[urlPath] {
-		return route{endpoint: endpoint{keyFetch: true}, path: urlPath, key: s.apiKey, sandbox: true}, true
+		return route{endpoint: endpoint{keyFetch: true}, path: urlPath, sandbox: true}, true
 	}
 	for _, prefix := range sandboxPrefixes {
 		if rest, ok := strings.CutPrefix(urlPath, prefix); ok {
 			if alias := sandboxAliases[rest]; alias != "" {
 				rest = alias
 			}
-			ep, ok := endpoints[rest]
+			ep, ok := s.endpoint(rest)
 			return route{endpoint: ep, path: rest, key: s.SandboxKey(), sandbox: true}, ok
 		}
 	}
@@ -88,13 +90,13 @@ func (s *Server) RotateSandboxKey() string {
 	return s.sandboxKey
 }
 
-// notifyKeyLocked is the key notifies are signed and encrypted with.
-// s.mu must be held.
-func (s *Server) notifyKeyLocked() string {
+// notifyKeyLocked is the key the notifies of m are signed and encrypted
+// with. s.mu must be held.
+func (s *Server) notifyKeyLocked(m *merchant) string {
 	if s.cfg.sandbox {
 		return s.sandboxKey
 	}
-	return s.apiKey
+	return m.apiKey
 }
 
 func newSandboxKey() string {
@@ -112,16 +114,17 @@ func (s *Server) sandboxKeyAnswer(p wxpay.Params) answer {
 			return missing(f)
 		}
 	}
-	if p["mch_id"] != s.mchID {
+	m := s.merchants[p["mch_id"]]
+	if m == nil {
 		return reject("商户号mch_id不存在")
 	}
 	if signTypeOf(p) != wxpay.SignTypeMD5 {
 		return reject(sandboxMD5Only)
 	}
-	if !verifies(p, s.apiKey) {
+	if !verifies(p, m.apiKey) {
 		return reject("签名错误")
 	}
 	return answer{raw: wxpay.Params{
-		"return_code": "SUCCESS", "return_msg": "ok", "mch_id": s.mchID, "sandbox_signkey": s.SandboxKey(),
+		"return_code": "SUCCESS", "return_msg": "ok", "mch_id": m.mchID, "sandbox_signkey": s.SandboxKey(),
 	}}
 }

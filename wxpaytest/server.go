@@ -6,9 +6,13 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
+	"log/slog"
 	"maps"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -16,8 +20,8 @@ import (
 	"github.com/wxpay-go/wxpay"
 )
 
-// Server is a WeChat Pay v2 API for one merchant, running in-process over
-// HTTPS. Create it with NewServer, point a wxpay.Client at it with
+// Server is a WeChat Pay v2 API for one merchant (more with
+// WithMerchant), running in-process over HTTPS. Create it with NewServer, point a wxpay.Client at it with
 // wxpay.WithBaseURL(srv.URL) and wxpay.WithHTTPClient(srv.Client()), and
 // Close it when done. All methods are safe for concurrent use.
 type Server struct {
@@ -26,6 +30,10 @@ type Server struct {
 	// wxpay.DefaultBaseURL.
 	URL string
 
+	merchants map[string]*merchant // by mch_id
+	mchList   []*merchant          // NewServer's first, then WithMerchant's
+
+	// appID, mchID and apiKey are the first merchant's, NewServer's.
 	appID, mchID, apiKey string
 
 	cfg    config
@@ -44,21 +52,36 @@ type Server struct {
 	sandboxKey string // WithSandbox's sign key, "" without it
 	st         store
 	faults     map[string][]Fault
+	custom     map[string]endpoint // Handle's paths
 	requests   []Request
 	notifies   []NotifyAttempt
 	pending    int           // notify deliveries not finished
 	idle       chan struct{} // closed when pending drops to 0
+	outbox     map[*delivery]bool
+	delays     []time.Duration // the retry schedule, SetNotifyDelays
+	wake       chan struct{}   // closed when the deliveries must look at their schedule again
+	givenUp    []NotifyAttempt // for WaitNotifies to report
+
+	saveMu sync.Mutex // orders writes of the state file
 }
 
 // config is what the options set.
 type config struct {
-	now             func() time.Time
-	delays          []time.Duration
-	notifyClient    *http.Client
-	refundNotifyURL string
-	manualRefunds   bool
-	sandbox         bool
-	subs            map[string]map[string]bool // sub_mch_id → its sub_appids; nil: not a service provider
+	now              func() time.Time
+	delays           []time.Duration
+	notifyClient     *http.Client
+	refundNotifyURL  string
+	nativeURL        string // WithNativeCallbackURL's
+	manualRefunds    bool
+	sandbox          bool
+	subs             map[string]map[string]bool // sub_mch_id → its sub_appids; nil: not a service provider
+	merchants        []merchantConfig
+	listener         net.Listener
+	hosts            []string
+	stateFile        string
+	signTypeInNotify bool
+	logger           *slog.Logger
+	signTypes        []wxpay.SignType
 }
 
 // Option configures a Server in NewServer.
@@ -128,37 +151,99 @@ func NewServer(appID, mchID, apiKey string, opts ...Option) *Server {
 	if cfg.notifyClient == nil {
 		cfg.notifyClient = &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{}}
 	}
-	k, err := newPKI(mchID)
-	if err != nil {
-		panic("wxpaytest: NewServer: generating certificates: " + err.Error())
-	}
 	s := &Server{
-		appID: appID, mchID: mchID, apiKey: apiKey,
-		cfg:    cfg,
-		pki:    k,
-		st:     newStore(),
-		faults: map[string][]Fault{},
+		merchants: map[string]*merchant{},
+		cfg:       cfg,
+		st:        newStore(),
+		faults:    map[string][]Fault{},
+		delays:    cfg.delays,
+		wake:      make(chan struct{}),
 	}
-	if cfg.sandbox {
-		s.sandboxKey = newSandboxKey()
+	s.appID, s.mchID, s.apiKey = appID, mchID, apiKey
+	s.addMerchant(&merchant{appID: appID, mchID: mchID, apiKey: apiKey, subs: cfg.subs})
+	for _, mc := range cfg.merchants {
+		if mc.appID == "" || mc.mchID == "" || mc.apiKey == "" {
+			panic("wxpaytest: NewServer: WithMerchant with an empty appID, mchID or apiKey")
+		}
+		var subs map[string]map[string]bool
+		if len(mc.subs) > 0 {
+			subs = addSubs(nil, mc.subs)
+		}
+		s.addMerchant(&merchant{appID: mc.appID, mchID: mc.mchID, apiKey: mc.apiKey, subs: subs})
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	var resume []*delivery
+	if cfg.stateFile != "" {
+		var err error
+		if resume, err = s.loadState(cfg.stateFile); err != nil {
+			panic("wxpaytest: NewServer: state file " + cfg.stateFile + ": " + err.Error())
+		}
+	}
+	if s.pki == nil {
+		k, err := newPKI(cfg.hosts)
+		if err != nil {
+			panic("wxpaytest: NewServer: generating certificates: " + err.Error())
+		}
+		s.pki = k
+	}
+	for _, m := range s.mchList {
+		if _, err := s.pki.client(m.mchID); err != nil {
+			panic("wxpaytest: NewServer: generating certificates: " + err.Error())
+		}
+	}
+	if cfg.sandbox && s.sandboxKey == "" {
+		s.sandboxKey = newSandboxKey()
+	}
 	s.hs = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	if cfg.logger != nil {
+		// TLS handshake failures (an untrusted client certificate, a
+		// client that does not trust the CA) go to the same log.
+		s.hs.Config.ErrorLog = slog.NewLogLogger(cfg.logger.Handler(), slog.LevelWarn)
+	}
+	if cfg.listener != nil {
+		s.hs.Listener.Close()
+		s.hs.Listener = cfg.listener
+	}
 	s.hs.TLS = &tls.Config{
-		Certificates: []tls.Certificate{k.serverCert},
+		Certificates: []tls.Certificate{s.pki.serverCert},
 		// IfGiven, not Require: only /secapi/ needs the certificate, and a
 		// client must be able to call the other paths without one. A
 		// certificate that is given must verify, as at WeChat.
 		ClientAuth: tls.VerifyClientCertIfGiven,
-		ClientCAs:  k.pool(),
+		ClientCAs:  s.pki.pool(),
 		MinVersion: tls.VersionTLS12,
 	}
 	s.hs.StartTLS()
 	s.URL = s.hs.URL
 	s.client = &http.Client{Transport: &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: k.pool(), MinVersion: tls.VersionTLS12},
+		TLSClientConfig: &tls.Config{RootCAs: s.pki.pool(), MinVersion: tls.VersionTLS12},
 	}}
+	for _, d := range resume {
+		s.startNotify(d)
+	}
+	s.persist()
 	return s
+}
+
+// addMerchant adds m unless a merchant of its mch_id is already served.
+func (s *Server) addMerchant(m *merchant) {
+	if s.merchants[m.mchID] == nil {
+		s.merchants[m.mchID] = m
+		s.mchList = append(s.mchList, m)
+	}
+}
+
+// WithListener serves on ln, which the server then owns and closes,
+// instead of on a new loopback port: for a fixed address, as
+// cmd/wxpaytest listens on. URL is then "https://" and ln's address.
+func WithListener(ln net.Listener) Option { return func(c *config) { c.listener = ln } }
+
+// WithHostnames adds names (DNS names or IP addresses) to the server's
+// HTTPS certificate, which always covers 127.0.0.1, ::1, localhost and
+// api.mch.weixin.qq.com: for clients that reach the server under another
+// name, such as a container's.
+func WithHostnames(names ...string) Option {
+	return func(c *config) { c.hosts = append(c.hosts, names...) }
 }
 
 // Client returns an HTTP client that trusts the server's certificate (and
@@ -177,7 +262,8 @@ func (s *Server) CACertPEM() []byte {
 // key, the apiclient_cert.pem and apiclient_key.pem of the merchant
 // platform, for wxpay.WithCertPEM. The server trusts it on /secapi/ paths.
 func (s *Server) MerchantCertPEM() (certPEM, keyPEM []byte) {
-	return bytes.Clone(s.pki.clientPEM), bytes.Clone(s.pki.clientKey)
+	kp := s.pki.clients[s.mchList[0].mchID]
+	return bytes.Clone(kp.Cert), bytes.Clone(kp.Key)
 }
 
 // Close stops notify deliveries (an attempt in flight is canceled), waits
@@ -194,6 +280,7 @@ func (s *Server) Close() {
 	s.mu.Unlock()
 	s.cancel()
 	s.wg.Wait()
+	s.persist() // with the deliveries Close interrupted, for the next server
 	s.hs.Close()
 	s.client.CloseIdleConnections()
 	s.cfg.notifyClient.CloseIdleConnections()
@@ -254,6 +341,7 @@ type endpoint struct {
 	noSubAppID bool     // sub_appid is refused (profit-sharing finish)
 	keyFetch   bool     // the sandbox's getsignkey: its own envelope, see sandboxKeyAnswer
 	optSub     bool     // sub_mch_id is optional for a service provider (bills)
+	urlEncoded string   // a field sent URL-encoded and signed decoded (shorturl's long_url)
 	required   []string // business fields that must be non-empty
 	oneOf      []string // at least one of these must be non-empty
 	// serve is called with s.mu held and must not block.
@@ -301,8 +389,11 @@ type answer struct {
 
 	fields wxpay.Params // business fields of a success
 
-	file []byte       // a bill download's success: this body instead of XML
-	raw  wxpay.Params // an answer sent as is, unsigned (the sandbox key)
+	file []byte // a bill download's success: this body instead of XML
+	// nested is raw XML elements written inside <xml> after the fields,
+	// unsigned: gethbinfo's hblist, the one nested answer field.
+	nested []byte
+	raw    wxpay.Params // an answer sent as is, unsigned (the sandbox key)
 
 	// notify is delivered once the answer is written, so that the
 	// merchant is not notified of a refund it has not been told about.
@@ -358,7 +449,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.Params, _ = wxpay.ParseXML(rec.Body)
 		ans = reject(f.ReturnMsg)
 	default:
-		rec.Params, ans = s.process(rt, r, rec.Body, f)
+		rec.Params, ans = s.process(&rt, r, rec.Body, f)
 	}
 
 	rec.ResponseParams, rec.Response = s.encode(rt, rec.Params, ans, f != nil && f.BadSign)
@@ -379,14 +470,16 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeBody(w, http.StatusOK, ct, rec.Response)
 	}
 	if ans.notify != nil {
-		s.startNotify(*ans.notify)
+		s.startNotify(ans.notify)
 	}
+	s.logRequest(rec, ans)
+	s.persist()
 }
 
 // process applies the checks every path shares, in the order a request
 // meets them at WeChat (transport, XML, merchant, signature, fields), then
 // the path's handler.
-func (s *Server) process(rt route, r *http.Request, body []byte, f *Fault) (wxpay.Params, answer) {
+func (s *Server) process(rt *route, r *http.Request, body []byte, f *Fault) (wxpay.Params, answer) {
 	if r.Method != http.MethodPost {
 		return nil, reject("请使用post方法") // REQUIRE_POST_METHOD
 	}
@@ -406,43 +499,61 @@ func (s *Server) process(rt route, r *http.Request, body []byte, f *Fault) (wxpa
 		}
 		return nil, reject("XML格式错误") // XML_FORMAT_ERROR
 	}
+	if !rootIsXML(body) {
+		// WeChat reads the fields of <xml> only: under another root it
+		// finds none, and says so of the first it checks.
+		return p, badFormat("mch_id")
+	}
 	if rt.keyFetch {
 		return p, s.sandboxKeyAnswer(p)
+	}
+	raw := p
+	if f := rt.urlEncoded; f != "" && p[f] != "" {
+		v, err := url.QueryUnescape(p[f])
+		if err != nil {
+			return raw, badFormat(f)
+		}
+		p = maps.Clone(p)
+		p[f] = v
 	}
 	appField, mchField := rt.appID(), rt.mchID()
 	for _, f := range [...]string{appField, mchField, "nonce_str", "sign"} {
 		if f != "-" && p[f] == "" {
-			return p, rt.missing(f)
+			return raw, rt.missing(f)
 		}
 	}
 	if appField == "-" && p["appid"] != "" {
 		// WeChat signs these requests without appid: one sent is a
 		// signature failure at WeChat (profitsharingquery).
-		return p, reject("签名错误: 此接口不接受appid参数")
+		return raw, reject("签名错误: 此接口不接受appid参数")
 	}
 	if rt.noSignType && p["sign_type"] != "" {
-		return p, reject("签名错误: 此接口不支持sign_type参数")
+		return raw, reject("签名错误: 此接口不支持sign_type参数")
 	}
 	if rt.noSubAppID && p["sub_appid"] != "" {
-		return p, reject("签名错误: 此接口不接受sub_appid参数")
+		return raw, reject("签名错误: 此接口不接受sub_appid参数")
 	}
-	if p[mchField] != s.mchID {
-		return p, reject("商户号mch_id不存在") // MCHID_NOT_EXIST: its key is unknown, so nothing can be signed
+	m := s.merchants[p[mchField]]
+	if m == nil {
+		return raw, reject("商户号mch_id不存在") // MCHID_NOT_EXIST: its key is unknown, so nothing can be signed
+	}
+	if !rt.sandbox {
+		rt.key = m.apiKey
 	}
 	if len([]rune(p["nonce_str"])) > 32 {
-		return p, reject("nonce_str参数长度有误")
+		return raw, reject("nonce_str参数长度有误")
 	}
-	if st := signTypeOf(p); !st.Valid() {
-		return p, reject("sign_type参数错误")
+	if st := signTypeOf(p); !st.Valid() || len(s.cfg.signTypes) > 0 && !slices.Contains(s.cfg.signTypes, st) {
+		return raw, reject("sign_type参数错误")
 	}
 	if rt.sandbox && signTypeOf(p) != wxpay.SignTypeMD5 {
-		return p, reject(sandboxMD5Only)
+		return raw, reject(sandboxMD5Only)
 	}
 	if rt.hmacOnly && signTypeOf(p) != wxpay.SignTypeHMACSHA256 {
-		return p, reject("invalid sign_type")
+		return raw, reject("invalid sign_type")
 	}
 	if rt.md5Only && signTypeOf(p) != wxpay.SignTypeMD5 {
-		return p, reject("sign_type参数错误: 此接口只支持MD5")
+		return raw, reject("sign_type参数错误: 此接口只支持MD5")
 	}
 	// A bad signature is a return_code FAIL "签名错误", not result_code
 	// FAIL / SIGNERROR, although the error-code tables list SIGNERROR:
@@ -451,34 +562,34 @@ func (s *Server) process(rt route, r *http.Request, body []byte, f *Fault) (wxpa
 	// (spec §1: no sign when return_code is FAIL).
 	if !verifies(p, rt.key) {
 		if rt.billErrors {
-			return p, reject("SIGN ERROR")
+			return raw, reject("SIGN ERROR")
 		}
-		return p, reject("签名错误")
+		return raw, reject("签名错误")
 	}
-	if appField != "-" && p[appField] != s.appID {
-		return p, refuse("APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配")
+	if appField != "-" && p[appField] != m.appID {
+		return raw, refuse("APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配")
 	}
-	if ans, ok := s.checkSubMerchant(rt.endpoint, p); !ok {
-		return p, ans
+	if ans, ok := s.checkSubMerchant(rt.endpoint, m, p); !ok {
+		return raw, ans
 	}
 	for _, f := range rt.required {
 		if p[f] == "" {
-			return p, rt.missing(f)
+			return raw, rt.missing(f)
 		}
 	}
 	if len(rt.oneOf) > 0 && !anySet(p, rt.oneOf) {
-		return p, rt.missing(rt.oneOf[0])
+		return raw, rt.missing(rt.oneOf[0])
 	}
 	if f != nil && f.ErrCode != "" {
 		des := f.ErrCodeDes
 		if des == "" {
 			des = f.ErrCode
 		}
-		return p, refuse(f.ErrCode, des)
+		return raw, refuse(f.ErrCode, des)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return p, rt.serve(s, p)
+	return raw, rt.serve(s, p)
 }
 
 // verifies reports whether p's sign verifies with key. WeChat reads a
@@ -568,14 +679,23 @@ func (s *Server) encode(rt route, req wxpay.Params, ans answer, badSign bool) (w
 		p["result_code"], p["err_code"], p["err_code_des"] = "FAIL", ans.errCode, ans.errCodeDes
 	}
 	if rt.unsigned {
-		return p, p.AppendXML(nil)
+		return p, withNested(p.AppendXML(nil), ans.nested)
 	}
 	key := rt.key
 	if badSign {
 		key = "wxpaytest-wrong-key-" + key
 	}
 	p["sign"] = s.mustSign(p, key, signTypeOf(req))
-	return p, p.AppendXML(nil)
+	return p, withNested(p.AppendXML(nil), ans.nested)
+}
+
+// withNested writes nested inside the <xml> document doc, before its end.
+func withNested(doc, nested []byte) []byte {
+	if nested == nil {
+		return doc
+	}
+	end := len(doc) - len("</xml>")
+	return append(append(append([]byte(nil), doc[:end]...), nested...), "</xml>"...)
 }
 
 // mustSign signs with a sign type already checked to be valid.
@@ -637,4 +757,30 @@ func gatewayPage(status int) string {
 	title := strconv.Itoa(status) + " " + http.StatusText(status)
 	return "<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n<center><h1>" + title +
 		"</h1></center>\r\n<hr><center>stgw</center>\r\n</body>\r\n</html>\r\n"
+}
+
+// Reset forgets every order, refund, payment-code behavior, queued fault
+// and record, and drops the notifies being delivered, as a new server
+// would have none; the merchants, the certificates, the sandbox key and
+// the retry schedule stay. It is for a long-lived server (cmd/wxpaytest)
+// shared by tests that each want a clean start.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	s.st = newStore()
+	s.faults = map[string][]Fault{}
+	s.requests, s.notifies, s.givenUp = nil, nil, nil
+	for d := range s.outbox {
+		d.dropped = true
+	}
+	s.wakeLocked()
+	s.mu.Unlock()
+	s.persist()
+}
+
+// WithSignTypes restricts the sign types the server accepts to types, as
+// for a merchant whose platform settings allow only HMAC-SHA256: a
+// request signed otherwise is answered return_code FAIL, sign_type参数错误.
+// By default MD5 and HMAC-SHA256 are both accepted.
+func WithSignTypes(types ...wxpay.SignType) Option {
+	return func(c *config) { c.signTypes = append(c.signTypes, types...) }
 }

@@ -31,28 +31,14 @@ type SubMerchant struct {
 // sub-merchants, so that the test controls can name an order by its
 // out_trade_no alone; WeChat scopes them per sub-merchant.
 func WithSubMerchants(subs ...SubMerchant) Option {
-	return func(c *config) {
-		if c.subs == nil {
-			c.subs = map[string]map[string]bool{}
-		}
-		for _, sm := range subs {
-			apps := c.subs[sm.MchID]
-			if apps == nil {
-				apps = map[string]bool{}
-				c.subs[sm.MchID] = apps
-			}
-			for _, a := range sm.AppIDs {
-				apps[a] = true
-			}
-		}
-	}
+	return func(c *config) { c.subs = addSubs(c.subs, subs) }
 }
 
 // checkSubMerchant applies the service-provider rules to a request whose
 // signature verified, and reports whether it passed.
-func (s *Server) checkSubMerchant(ep endpoint, p wxpay.Params) (answer, bool) {
+func (s *Server) checkSubMerchant(ep endpoint, m *merchant, p wxpay.Params) (answer, bool) {
 	sub := p["sub_mch_id"]
-	if s.cfg.subs == nil {
+	if m.subs == nil {
 		if sub != "" || p["sub_appid"] != "" {
 			return refuse("NOAUTH", "商户无此接口权限: 不是服务商商户号, 不能使用sub_mch_id"), false
 		}
@@ -64,7 +50,7 @@ func (s *Server) checkSubMerchant(ep endpoint, p wxpay.Params) (answer, bool) {
 		}
 		return ep.missing("sub_mch_id"), false
 	}
-	apps, ok := s.cfg.subs[sub]
+	apps, ok := m.subs[sub]
 	if !ok {
 		return refuse("NOAUTH", "特约子商户商户号未授权服务商的产品权限"), false
 	}
@@ -75,8 +61,11 @@ func (s *Server) checkSubMerchant(ep endpoint, p wxpay.Params) (answer, bool) {
 }
 
 // ownedBy reports whether the order belongs to the merchant the request
-// p acts for: the same sub-merchant, or none for both.
-func (o *order) ownedBy(p wxpay.Params) bool { return o.req["sub_mch_id"] == p["sub_mch_id"] }
+// p acts for: the same merchant and sub-merchant, or no sub-merchant for
+// both.
+func (o *order) ownedBy(p wxpay.Params) bool {
+	return o.req["mch_id"] == p["mch_id"] && o.req["sub_mch_id"] == p["sub_mch_id"]
+}
 
 // subFields adds to p the sub-merchant fields of the order's notifies.
 func (o *order) subFields(p wxpay.Params) {

@@ -236,7 +236,7 @@ func TestSDKSubMerchant(t *testing.T) {
 	if err := srv.Pay("SDKSP002"); err != nil {
 		t.Fatal(err)
 	}
-	waitNotifies(t, srv)
+	waitGivenUp(t, srv, "SDKSP002")
 	attempts := srv.Notifies()[before:]
 	if len(attempts) != 5 { // 1 + fastNotifies' 4 retries
 		t.Fatalf("%d attempts for another sub-merchant's notify", len(attempts))

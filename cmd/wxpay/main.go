@@ -10,14 +10,19 @@
 //	wxpay bill [file]
 //
 // A message is read from file, or from standard input, as XML, as
-// key=value pairs joined by '&', or as one key=value pair per line; the
-// form is detected. Values are taken exactly as written: no URL decoding,
+// key=value pairs joined by '&', as one key=value pair per line, or as a
+// Native mode-1 link (weixin://wxpay/bizpayurl?…, whose values are
+// URL-decoded, as WeChat signs them); the form is detected. Red-packet
+// messages (wxappid, or mch_billno with re_openid) are checked as MD5
+// without sign_type, WeChat's rule for them. Values are taken exactly as written: no URL decoding,
 // no trimming, as WeChat signs them.
 //
-// The API key comes from the WXPAY_APIKEY environment variable or from
-// the file named by -key-file, never from a flag value, which would end up
-// in shell history and process lists. The sandbox key (sandbox_signkey)
-// likewise comes from WXPAY_SANDBOX_KEY or -sandbox-key-file.
+// The API key comes from the WXPAY_CLI_APIKEY environment variable or
+// from the file named by -key-file, never from a flag value, which would
+// end up in shell history and process lists. The sandbox key
+// (sandbox_signkey) likewise comes from WXPAY_CLI_SANDBOX_KEY or
+// -sandbox-key-file. The variables are the command's own: WXPAY_APIKEY,
+// which the examples read, is what switches them to the real API.
 //
 // The exit status is 0 when the message is valid or the work is done, 1
 // when the message is invalid, and 2 for a usage error.
@@ -34,6 +39,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -61,9 +67,9 @@ commands:
   bill            summarise a downloaded trade or fund-flow bill
 
 A message is XML, key=value pairs joined by '&', or one key=value per line,
-read from file or standard input. The API key is read from $WXPAY_APIKEY or
-the file given with -key-file, never from a flag value; the sandbox key
-from $WXPAY_SANDBOX_KEY or -sandbox-key-file.
+read from file or standard input. The API key is read from $WXPAY_CLI_APIKEY
+or the file given with -key-file, never from a flag value; the sandbox key
+from $WXPAY_CLI_SANDBOX_KEY or -sandbox-key-file.
 
 Exit status: 0 valid/done, 1 invalid, 2 usage error.
 Run 'wxpay <command> -h' for a command's flags.
@@ -139,7 +145,7 @@ func (e *env) parse(fs *flag.FlagSet, args []string) (string, error) {
 	for _, a := range args {
 		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
 		if strings.HasPrefix(a, "-") && (name == "key" || name == "apikey" || name == "api-key" || name == "sandbox-key") {
-			return "", usageError("keys are never taken from the command line (shell history, process lists): set WXPAY_APIKEY or use -key-file")
+			return "", usageError("keys are never taken from the command line (shell history, process lists): set " + envAPIKey + " or use -key-file")
 		}
 	}
 	if err := fs.Parse(args); err != nil {
@@ -228,6 +234,16 @@ func (e *env) readInput(file string) ([]byte, error) {
 	return data, nil
 }
 
+// The environment variables the keys are read from. The API key's is not
+// WXPAY_APIKEY, which the examples read: exporting a key for this command
+// must not also switch examples/quickstart or the shop from wxpaytest to
+// the real API. The sandbox key's carries the same prefix, so that the
+// command's variables are told apart at a glance.
+const (
+	envAPIKey     = "WXPAY_CLI_APIKEY"
+	envSandboxKey = "WXPAY_CLI_SANDBOX_KEY"
+)
+
 // keySource is where a key comes from: an environment variable or a file
 // named by a flag.
 type keySource struct {
@@ -261,19 +277,34 @@ func (k keySource) load(e *env) (string, error) {
 
 // apiKey returns the API key or a usage error naming its sources.
 func (e *env) apiKey(file *string) (string, error) {
-	key, err := keySource{envVar: "WXPAY_APIKEY", file: file, label: "API key"}.load(e)
+	key, err := keySource{envVar: envAPIKey, file: file, label: "API key"}.load(e)
 	if err != nil {
 		return "", err
 	}
 	if key == "" {
-		return "", usageError("no API key: set WXPAY_APIKEY or use -key-file")
+		return "", usageError("no API key: set %s or use -key-file%s", envAPIKey,
+			e.notRead("WXPAY_APIKEY", envAPIKey, "it is the examples' variable, and switches them to the real API"))
 	}
 	return key, nil
 }
 
+// notRead explains, when the variable name is set, that the command reads
+// another one instead: a user who exported the examples' variable (or the
+// command's former one) would otherwise not see why the key is missing.
+func (e *env) notRead(name, read, why string) string {
+	if e.getenv(name) == "" {
+		return ""
+	}
+	s := " (" + name + " is set, but this command reads " + read
+	if why != "" {
+		s += ": " + why
+	}
+	return s + ")"
+}
+
 // sandboxKey returns the sandbox key, or "" if none is given.
 func (e *env) sandboxKey(file *string) (string, error) {
-	return keySource{envVar: "WXPAY_SANDBOX_KEY", file: file, label: "sandbox key"}.load(e)
+	return keySource{envVar: envSandboxKey, file: file, label: "sandbox key"}.load(e)
 }
 
 // message is a parsed input message.
@@ -281,6 +312,16 @@ type message struct {
 	p     wxpay.Params
 	order []string // field names in input order
 	form  string   // how it was written
+
+	modeOne bool // a Native mode-1 link: MD5, no sign_type
+}
+
+// redPack reports whether m is a red-packet request or answer: signed
+// with MD5, and WeChat refuses sign_type in it.
+func (m *message) redPack() bool {
+	_, wxappid := m.p["wxappid"]
+	_, billNo := m.p["mch_billno"]
+	return wxappid || billNo && m.p["re_openid"] != ""
 }
 
 // parseMessage reads XML or key=value input; the form is detected.
@@ -294,6 +335,9 @@ func parseMessage(data []byte) (*message, error) {
 		return &message{p: p, order: xmlOrder(data), form: "XML"}, nil
 	}
 	text := strings.TrimRight(string(data), "\r\n")
+	if link, ok := strings.CutPrefix(strings.TrimSpace(text), modeOneLink); ok {
+		return parseModeOneLink(link)
+	}
 	var lines []string
 	for _, l := range strings.Split(text, "\n") {
 		l = strings.TrimSuffix(l, "\r")
@@ -323,6 +367,29 @@ func parseMessage(data []byte) (*message, error) {
 		}
 		m.p[k] = v
 		m.order = append(m.order, k)
+	}
+	return m, nil
+}
+
+// modeOneLink starts the content of a Native mode-1 QR code.
+const modeOneLink = "weixin://wxpay/bizpayurl?"
+
+// parseModeOneLink reads the query of a mode-1 link: its values are
+// URL-encoded in the link and signed decoded.
+func parseModeOneLink(query string) (*message, error) {
+	m := &message{p: wxpay.Params{}, form: "Native mode-1 link (" + modeOneLink + "…)", modeOne: true}
+	for _, kv := range strings.Split(query, "&") {
+		k, v, _ := strings.Cut(kv, "=")
+		dk, err1 := url.QueryUnescape(k)
+		dv, err2 := url.QueryUnescape(v)
+		if err1 != nil || err2 != nil || dk == "" {
+			return nil, usageError("%q is not a key=value pair of a mode-1 link", kv)
+		}
+		if _, dup := m.p[dk]; dup {
+			return nil, usageError("field %s appears twice", dk)
+		}
+		m.p[dk] = dv
+		m.order = append(m.order, dk)
 	}
 	return m, nil
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/md5"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -73,10 +74,10 @@ func runCmd(t *testing.T, stdin string, env map[string]string, args ...string) r
 	return result{code, out.String(), errOut.String()}
 }
 
-func apiEnv() map[string]string { return map[string]string{"WXPAY_APIKEY": apiKey} }
+func apiEnv() map[string]string { return map[string]string{"WXPAY_CLI_APIKEY": apiKey} }
 
 func bothEnv() map[string]string {
-	return map[string]string{"WXPAY_APIKEY": apiKey, "WXPAY_SANDBOX_KEY": sandboxKey}
+	return map[string]string{"WXPAY_CLI_APIKEY": apiKey, "WXPAY_CLI_SANDBOX_KEY": sandboxKey}
 }
 
 // TestVerifyMistakes runs verify on a message with each of the usual
@@ -131,7 +132,7 @@ func TestVerifyMistakes(t *testing.T) {
 		{"HMAC in the sandbox", kv(withFields(a1(), "sign", mustSign(t, a1(), sandboxKey, wxpay.SignTypeHMACSHA256)), order...), bothEnv(), []string{"-sandbox"}, 1,
 			[]string{"INVALID: a valid HMAC-SHA256 sign, but the sandbox signs and accepts MD5 only"}},
 		{"unknown key, no sandbox key given", kv(sandboxSigned, order...), apiEnv(), nil, 1,
-			[]string{"wrong key?: the sign matches neither MD5 nor HMAC-SHA256 under the API key", "WXPAY_SANDBOX_KEY or -sandbox-key-file"}},
+			[]string{"wrong key?: the sign matches neither MD5 nor HMAC-SHA256 under the API key", "WXPAY_CLI_SANDBOX_KEY or -sandbox-key-file"}},
 		{"sign_type mismatch", kv(typeMismatch, append(order, "sign_type")...), apiEnv(), nil, 1,
 			[]string{"checked as: MD5 (the message's sign_type field)", "sign_type mismatch: the sign is a valid HMAC-SHA256 sign"}},
 		{"sign_type mismatch with -sign-type", kv(prodSigned, order...), apiEnv(), []string{"-sign-type", "HMAC-SHA256"}, 1,
@@ -204,7 +205,7 @@ func TestSign(t *testing.T) {
 		}
 	}
 	// A key with a stray space in the environment is used trimmed, with a note.
-	r = runCmd(t, kv(a1(), "appid", "body"), map[string]string{"WXPAY_APIKEY": " " + apiKey}, "sign")
+	r = runCmd(t, kv(a1(), "appid", "body"), map[string]string{"WXPAY_CLI_APIKEY": " " + apiKey}, "sign")
 	if r.code != 0 || !strings.Contains(r.stderr, "whitespace") {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
@@ -250,8 +251,8 @@ func TestDecryptRefund(t *testing.T) {
 	}{
 		{"bare req_info", a9ReqInfo + "\n", apiEnv(), 0, []string{"refund R001", "of order 20150806125346", "SUCCESS, 888 of 888 fen", "success_time=2015-08-06 12:55:01"}},
 		{"whole notify", notify, apiEnv(), 0, []string{"out_refund_no=R001", "refund_status=SUCCESS"}},
-		{"wrong key", notify, map[string]string{"WXPAY_APIKEY": sandboxKey}, 1, []string{"INVALID: req_info does not decrypt with the API key"}},
-		{"sandbox key given as the API key, API key as the sandbox one", notify, map[string]string{"WXPAY_APIKEY": sandboxKey, "WXPAY_SANDBOX_KEY": apiKey}, 1,
+		{"wrong key", notify, map[string]string{"WXPAY_CLI_APIKEY": sandboxKey}, 1, []string{"INVALID: req_info does not decrypt with the API key"}},
+		{"sandbox key given as the API key, API key as the sandbox one", notify, map[string]string{"WXPAY_CLI_APIKEY": sandboxKey, "WXPAY_CLI_SANDBOX_KEY": apiKey}, 1,
 			[]string{"does with the other key given: the notify was encrypted with the sandbox key"}},
 		{"not base64", "not base64!", apiEnv(), 1, []string{"does not decrypt"}},
 	}
@@ -342,7 +343,11 @@ func TestUsage(t *testing.T) {
 		{"help", nil, []string{"help"}, 0, "commands:"},
 		{"command help", nil, []string{"verify", "-h"}, 0, ""},
 		{"unknown command", apiEnv(), []string{"check"}, 2, `unknown command "check"`},
-		{"no key", nil, []string{"verify"}, 2, "no API key: set WXPAY_APIKEY or use -key-file"},
+		{"no key", nil, []string{"verify"}, 2, "no API key: set WXPAY_CLI_APIKEY or use -key-file"},
+		{"only the examples' key variable", map[string]string{"WXPAY_APIKEY": apiKey}, []string{"verify"}, 2,
+			"no API key: set WXPAY_CLI_APIKEY or use -key-file (WXPAY_APIKEY is set, but this command reads WXPAY_CLI_APIKEY: it is the examples' variable"},
+		{"only the former sandbox variable", map[string]string{"WXPAY_CLI_APIKEY": apiKey, "WXPAY_SANDBOX_KEY": sandboxKey}, []string{"verify", "-sandbox"}, 2,
+			"-sandbox needs the sandbox key: set WXPAY_CLI_SANDBOX_KEY or use -sandbox-key-file (WXPAY_SANDBOX_KEY is set, but this command reads WXPAY_CLI_SANDBOX_KEY)"},
 		{"key as a flag", nil, []string{"sign", "-key", apiKey}, 2, "never taken from the command line"},
 		{"key as a flag with =", nil, []string{"verify", "--key=" + apiKey}, 2, "never taken from the command line"},
 		{"unknown flag", apiEnv(), []string{"sign", "-md5"}, 2, "flag provided but not defined"},
@@ -388,5 +393,40 @@ func TestParseMessageForms(t *testing.T) {
 		if diff := cmp.Diff([]string{"a", "b", "c"}, m.order); diff != "" {
 			t.Errorf("%q order (-want +got):\n%s", in, diff)
 		}
+	}
+}
+
+// TestVerifyRedPackAndModeOne checks the two messages with rules of
+// their own: red packets (MD5, no sign_type) and the mode-1 link (MD5
+// over its five fields, values URL-encoded in the link).
+func TestVerifyRedPackAndModeOne(t *testing.T) {
+	redPack := wxpay.Params{"wxappid": "wxd930ea5d5a258f4f", "mch_id": "10000100", "mch_billno": "10000100201501010000000001",
+		"re_openid": "oxTWIuGaIt6gTKsQRLau2M0yL16E", "total_amount": "100", "nonce_str": "ibuaiVcKdpRxkhJA"}
+	rpOrder := []string{"wxappid", "mch_id", "mch_billno", "re_openid", "total_amount", "nonce_str", "sign"}
+	withType := withFields(redPack, "sign_type", "MD5")
+	link := wxpay.Params{"appid": "wxd930ea5d5a258f4f", "mch_id": "10000100", "product_id": "商品&1", "time_stamp": "1414488825", "nonce_str": "ibuaiVcKdpRxkhJA"}
+	linkSign := mustSign(t, link, apiKey, wxpay.SignTypeMD5)
+	linkText := "weixin://wxpay/bizpayurl?sign=" + linkSign + "&appid=wxd930ea5d5a258f4f&mch_id=10000100&product_id=" +
+		url.QueryEscape("商品&1") + "&time_stamp=1414488825&nonce_str=ibuaiVcKdpRxkhJA"
+	tests := []struct {
+		name  string
+		input string
+		code  int
+		want  string
+	}{
+		{"red packet", kv(withFields(redPack, "sign", mustSign(t, redPack, apiKey, wxpay.SignTypeMD5)), rpOrder...), 0,
+			"valid: MD5 sign (a red-packet message is always MD5, without sign_type)"},
+		{"red packet with sign_type", kv(withFields(withType, "sign", mustSign(t, withType, apiKey, wxpay.SignTypeMD5)), append(rpOrder, "sign_type")...), 1,
+			"INVALID: a red-packet message with sign_type=MD5"},
+		{"mode-1 link", linkText + "\n", 0, "valid: MD5 sign (a mode-1 link is always MD5"},
+		{"mode-1 link, other product", strings.Replace(linkText, "product_id=", "product_id=x", 1), 1, "form: Native mode-1 link"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCmd(t, tt.input, apiEnv(), "verify")
+			if r.code != tt.code || !strings.Contains(r.stdout, tt.want) {
+				t.Errorf("exit %d, want %d; stdout lacks %q:\n%s%s", r.code, tt.code, tt.want, r.stdout, r.stderr)
+			}
+		})
 	}
 }

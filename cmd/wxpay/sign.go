@@ -26,8 +26,8 @@ type keyFlags struct {
 
 func addKeyFlags(fs *flag.FlagSet) *keyFlags {
 	return &keyFlags{
-		keyFile:        fs.String("key-file", "", "read the API key from `file` (default: $WXPAY_APIKEY)"),
-		sandboxKeyFile: fs.String("sandbox-key-file", "", "read the sandbox key (sandbox_signkey) from `file` (default: $WXPAY_SANDBOX_KEY)"),
+		keyFile:        fs.String("key-file", "", "read the API key from `file` (default: $"+envAPIKey+")"),
+		sandboxKeyFile: fs.String("sandbox-key-file", "", "read the sandbox key (sandbox_signkey) from `file` (default: $"+envSandboxKey+")"),
 		sandbox:        fs.Bool("sandbox", false, "the message belongs to the sandbox: use the sandbox key"),
 	}
 }
@@ -47,7 +47,8 @@ func (k *keyFlags) keys(e *env) (key, other, name string, err error) {
 		return apiKey, sandboxKey, "the API key", nil
 	}
 	if sandboxKey == "" {
-		return "", "", "", usageError("-sandbox needs the sandbox key: set WXPAY_SANDBOX_KEY or use -sandbox-key-file")
+		return "", "", "", usageError("-sandbox needs the sandbox key: set %s or use -sandbox-key-file%s", envSandboxKey,
+			e.notRead("WXPAY_SANDBOX_KEY", envSandboxKey, ""))
 	}
 	return sandboxKey, apiKey, "the sandbox key", nil
 }
@@ -184,6 +185,10 @@ func (v *verifier) verify(w io.Writer) bool {
 		return false
 	}
 	v.chooseType(w)
+	if v.m.redPack() && p["sign_type"] != "" {
+		fmt.Fprintf(w, "INVALID: a red-packet message with sign_type=%s: red packets are signed with MD5, and WeChat refuses sign_type in them, sent or signed; remove it and sign again\n", p["sign_type"])
+		return false
+	}
 	want, err := wxpay.Sign(p, v.key, v.t)
 	if err != nil {
 		fmt.Fprintf(w, "INVALID: %v\n", err)
@@ -223,6 +228,10 @@ func (v *verifier) verify(w io.Writer) bool {
 func (v *verifier) chooseType(w io.Writer) {
 	st := v.m.p["sign_type"]
 	switch {
+	case v.m.modeOne && v.flagType == "":
+		v.t, v.how = wxpay.SignTypeMD5, "a mode-1 link is always MD5, over appid, mch_id, nonce_str, product_id and time_stamp"
+	case v.m.redPack() && v.flagType == "":
+		v.t, v.how = wxpay.SignTypeMD5, "a red-packet message is always MD5, without sign_type"
 	case v.flagType != "":
 		v.t, v.how = v.flagType, "-sign-type"
 	case wxpay.SignType(st).Valid():
@@ -470,7 +479,7 @@ func (v *verifier) unexplained() {
 	case v.sandbox:
 		text += "; in the sandbox, the key is the sandbox_signkey fetched with getsignkey, and it changes when fetched again"
 	case v.other == "":
-		text += "; if this is a sandbox message, it is signed with the sandbox key (sandbox_signkey), not the API key: give it with WXPAY_SANDBOX_KEY or -sandbox-key-file and add -sandbox"
+		text += "; if this is a sandbox message, it is signed with the sandbox key (sandbox_signkey), not the API key: give it with " + envSandboxKey + " or -sandbox-key-file and add -sandbox"
 	default:
 		text += "; the sandbox key given does not reproduce it either"
 	}

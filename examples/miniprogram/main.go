@@ -80,10 +80,14 @@ func main() {
 			wxpay.WithBaseURL(srv.URL), wxpay.WithHTTPClient(srv.Client()), wxpay.WithCertPEM(srv.MerchantCertPEM()))
 		*notifyURL = "http://" + ln.Addr().String()
 		log.Printf("on wxpaytest at %s; POST /dev/orders/{id}/pay plays the payer", srv.URL)
+		if os.Getenv("WXPAY_APIKEY") != "" {
+			log.Printf("WXPAY_APIKEY is set but not used: -mchid chooses the real API")
+		}
 	} else {
 		key := os.Getenv("WXPAY_APIKEY")
-		if *appID == "" || key == "" || *certFile == "" || *keyFile == "" || !strings.HasPrefix(*notifyURL, "https://") {
-			log.Fatal("the real API needs -appid, -mchid, -cert, -key, -notify-url https://… and WXPAY_APIKEY")
+		if err := checkReal([]setting{{"-appid", *appID}, {"-mchid", *mchID}, {"-cert", *certFile}, {"-key", *keyFile},
+			{"-notify-url", *notifyURL}, {"WXPAY_APIKEY", key}}); err != nil {
+			log.Fatal(err)
 		}
 		c, err = wxpay.NewClient(*appID, *mchID, key, wxpay.WithCertFiles(*certFile, *keyFile),
 			wxpay.WithRetry(wxpay.RetryPolicy{}))
@@ -95,6 +99,36 @@ func main() {
 	log.Printf("listening on http://%s", ln.Addr())
 	hs := &http.Server{Handler: a.routes(), ReadHeaderTimeout: 10 * time.Second}
 	log.Fatal(hs.Serve(ln))
+}
+
+// setting is one flag or environment variable of the real API's
+// configuration, by the name the user gives it.
+type setting struct{ name, value string }
+
+// checkReal refuses an incomplete configuration for the real API (which
+// -mchid chooses), naming what was given as well as what is missing, so
+// that the user sees why the real API was chosen.
+func checkReal(settings []setting) error {
+	var given, missing []string
+	notify := ""
+	for _, s := range settings {
+		if s.value == "" {
+			missing = append(missing, s.name)
+		} else {
+			given = append(given, s.name)
+		}
+		if s.name == "-notify-url" {
+			notify = s.value
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("given %s: the real API also needs %s (without -mchid the example runs on wxpaytest)",
+			strings.Join(given, ", "), strings.Join(missing, ", "))
+	}
+	if !strings.HasPrefix(notify, "https://") {
+		return fmt.Errorf("-notify-url %q: the real API needs the public https origin WeChat reaches this server at, e.g. https://pay.example.com", notify)
+	}
+	return nil
 }
 
 // The merchant wxpaytest plays: the one of the v2 signing example.

@@ -206,3 +206,46 @@ func TestBadRequests(t *testing.T) {
 	do(t, "POST", ts.URL+"/orders/none/refund", `{"amount":1}`, http.StatusNotFound, nil)
 	do(t, "POST", ts.URL+"/dev/orders/none/pay", "", http.StatusConflict, nil)
 }
+
+func TestCheckReal(t *testing.T) {
+	full := func() []setting {
+		return []setting{{"-appid", "wx1"}, {"-mchid", "1900000109"}, {"-cert", "c.pem"}, {"-key", "k.pem"},
+			{"-notify-url", "https://pay.example.com"}, {"WXPAY_APIKEY", "k"}}
+	}
+	tests := []struct {
+		name  string
+		blank []string // settings left empty
+		url   string   // replaces -notify-url when set
+		want  string   // the error, "" for none
+	}{
+		{"complete", nil, "", ""},
+		{"mchid alone", []string{"-appid", "-cert", "-key", "-notify-url", "WXPAY_APIKEY"}, "",
+			"given -mchid: the real API also needs -appid, -cert, -key, -notify-url, WXPAY_APIKEY (without -mchid the example runs on wxpaytest)"},
+		{"no key", []string{"WXPAY_APIKEY"}, "",
+			"given -appid, -mchid, -cert, -key, -notify-url: the real API also needs WXPAY_APIKEY (without -mchid the example runs on wxpaytest)"},
+		{"http notify", nil, "http://pay.example.com",
+			`-notify-url "http://pay.example.com": the real API needs the public https origin WeChat reaches this server at, e.g. https://pay.example.com`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := full()
+			for i := range s {
+				for _, b := range tt.blank {
+					if s[i].name == b {
+						s[i].value = ""
+					}
+				}
+				if s[i].name == "-notify-url" && tt.url != "" {
+					s[i].value = tt.url
+				}
+			}
+			got := ""
+			if err := checkReal(s); err != nil {
+				got = err.Error()
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("error (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -30,6 +30,10 @@
 //	WXPAY_LISTEN      where to serve the notify endpoints (default :8080)
 //	WXPAY_PAY_WAIT    how long to wait for the payment (default 5m)
 //
+// The first seven choose the real API; setting only some of them is
+// refused, naming the ones found set. The wxpay command's key variable,
+// WXPAY_CLI_APIKEY, is not one of them.
+//
 // Nobody can pay a real order from a command line: after printing the
 // wx.requestPayment object the program waits for the payment, watching
 // for the notify and querying the order every few seconds. Pay it from
@@ -91,23 +95,25 @@ func (e configError) Error() string { return e.msg }
 
 var required = []string{"WXPAY_APPID", "WXPAY_MCHID", "WXPAY_APIKEY", "WXPAY_CERT", "WXPAY_KEY", "WXPAY_NOTIFY_URL", "WXPAY_OPENID"}
 
-// readConfig returns the real merchant's configuration, or nil when no
-// WXPAY_ variable is set.
+// readConfig returns the real merchant's configuration, or nil when none
+// of the required variables is set. A partial configuration is refused
+// naming the variables found set, which may be left over from another
+// program: the user must see what chose the real API.
 func readConfig(getenv func(string) string) (*config, error) {
-	var missing []string
-	set := 0
+	var missing, set []string
 	for _, k := range required {
 		if getenv(k) == "" {
 			missing = append(missing, k)
 		} else {
-			set++
+			set = append(set, k)
 		}
 	}
-	if set == 0 {
+	if len(set) == 0 {
 		return nil, nil
 	}
 	if len(missing) > 0 {
-		return nil, configError{"to use the real API also set " + strings.Join(missing, ", ") + " (unset all WXPAY_ variables to run on wxpaytest)"}
+		return nil, configError{"found " + strings.Join(set, ", ") + " set, so the real API was chosen; it also needs " +
+			strings.Join(missing, ", ") + ". To run on wxpaytest instead, unset " + strings.Join(set, ", ")}
 	}
 	cfg := &config{
 		appID: getenv("WXPAY_APPID"), mchID: getenv("WXPAY_MCHID"), apiKey: getenv("WXPAY_APIKEY"),

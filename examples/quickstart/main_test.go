@@ -83,6 +83,17 @@ func TestConfig(t *testing.T) {
 	if cfg, err := readConfig(noEnv); cfg != nil || err != nil {
 		t.Fatalf("no variables: %+v, %v", cfg, err)
 	}
+	// Variables that select nothing by themselves leave the quickstart on wxpaytest.
+	if cfg, err := readConfig(env(map[string]string{"WXPAY_LISTEN": ":9000", "WXPAY_CLI_APIKEY": "k"})); cfg != nil || err != nil {
+		t.Fatalf("optional variables only: %+v, %v", cfg, err)
+	}
+	// A partial configuration names what was found set, then what is missing.
+	_, err = readConfig(env(map[string]string{"WXPAY_APIKEY": "k", "WXPAY_OPENID": "o1"}))
+	want := "found WXPAY_APIKEY, WXPAY_OPENID set, so the real API was chosen; it also needs " +
+		"WXPAY_APPID, WXPAY_MCHID, WXPAY_CERT, WXPAY_KEY, WXPAY_NOTIFY_URL. To run on wxpaytest instead, unset WXPAY_APIKEY, WXPAY_OPENID"
+	if err == nil || err.Error() != want {
+		t.Errorf("partial config: %v\nwant %s", err, want)
+	}
 	// A bad certificate is a configuration error too, before any step.
 	bad := map[string]string{}
 	for k, v := range full {

@@ -10,6 +10,9 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/wxpay-go/wxpay/examples/shop/internal/printer"
 )
 
 // config is the shop's configuration: each setting is a flag, and the
@@ -22,6 +25,20 @@ type config struct {
 	staffUIDs  []int64
 	logLevel   slog.Level
 	seed       bool
+	shopName   string
+
+	orderTTL       time.Duration
+	tokenTTL       time.Duration
+	sessionTTL     time.Duration
+	maxUnpaid      int64
+	reconcileAfter time.Duration
+	reconcileEvery time.Duration
+	sweepEvery     time.Duration
+
+	printerURL   string
+	printerKey   secret
+	printerWidth int
+	wxTimeout    time.Duration
 
 	appID, mchID string
 	apiKey       secret
@@ -72,6 +89,18 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (*c
 	key := str("key", "WXPAY_KEY", "", "its private key file apiclient_key.pem")
 	appSecret := str("appsecret", "WXPAY_APPSECRET", "", "mini program AppSecret, for jscode2session at login")
 	signType := str("sign-type", "WXPAY_SIGN_TYPE", "MD5", "MD5 or HMAC-SHA256")
+	shopName := str("shop-name", "SHOP_NAME", "小店", "the shop's name, on receipts and the console")
+	orderTTL := str("order-ttl", "SHOP_ORDER_TTL", "30m", "unpaid orders close after this long, restoring stock (0: never)")
+	tokenTTL := str("token-ttl", "SHOP_TOKEN_TTL", "720h", "buyers' login tokens expire after this long")
+	sessionTTL := str("session-ttl", "SHOP_SESSION_TTL", "12h", "console sessions expire after this long")
+	maxUnpaid := str("max-unpaid", "SHOP_MAX_UNPAID", "20", "most items of one goods a buyer may hold in unpaid orders (0: no cap)")
+	reconcileAfter := str("reconcile-after", "SHOP_RECONCILE_AFTER", "3m", "ask WeChat about payments unpaid and refunds in progress this long")
+	reconcileEvery := str("reconcile-every", "SHOP_RECONCILE_EVERY", "30s", "how often to ask, and to ask again about the same one")
+	sweepEvery := str("sweep-every", "SHOP_SWEEP_EVERY", "5s", "how often to close expired orders and send due receipts")
+	printerURL := str("printer-url", "SHOP_PRINTER_URL", "", "printer webhook: every paid order's receipt is POSTed here, signed")
+	printerKey := str("printer-key", "SHOP_PRINTER_KEY", "", "HMAC-SHA256 key of the X-Shop-Signature header (required with -printer-url)")
+	printerWidth := str("printer-width", "SHOP_PRINTER_WIDTH", "32", "receipt width in columns: 32 (58 mm) or 48 (80 mm)")
+	wxTimeout := str("wxpay-timeout", "WXPAY_TIMEOUT", "10s", "time limit of one call to WeChat Pay, retries included")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -113,15 +142,66 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (*c
 		}
 		c.staffUIDs = append(c.staffUIDs, id)
 	}
+	c.shopName = *shopName
+	durations := []struct {
+		name string
+		v    string
+		dst  *time.Duration
+		zero bool // 0 allowed
+	}{
+		{"order-ttl", *orderTTL, &c.orderTTL, true}, {"token-ttl", *tokenTTL, &c.tokenTTL, false},
+		{"session-ttl", *sessionTTL, &c.sessionTTL, false}, {"reconcile-after", *reconcileAfter, &c.reconcileAfter, false},
+		{"reconcile-every", *reconcileEvery, &c.reconcileEvery, false}, {"sweep-every", *sweepEvery, &c.sweepEvery, false},
+		{"wxpay-timeout", *wxTimeout, &c.wxTimeout, false},
+	}
+	for _, d := range durations {
+		v, err := time.ParseDuration(d.v)
+		if err != nil || v < 0 || v == 0 && !d.zero {
+			return nil, fmt.Errorf("-%s: %q is not a positive duration (like 30m, 90s)", d.name, d.v)
+		}
+		*d.dst = v
+	}
+	if c.maxUnpaid, err = strconv.ParseInt(*maxUnpaid, 10, 64); err != nil || c.maxUnpaid < 0 {
+		return nil, fmt.Errorf("-max-unpaid: %q is not a count", *maxUnpaid)
+	}
+	c.printerURL, c.printerKey = *printerURL, secret(*printerKey)
+	if c.printerWidth, err = strconv.Atoi(*printerWidth); err != nil || (c.printerWidth != 32 && c.printerWidth != 48) {
+		return nil, fmt.Errorf("-printer-width: %q, want 32 or 48", *printerWidth)
+	}
+	if c.printerURL != "" {
+		if err := printer.CheckURL(c.printerURL); err != nil {
+			return nil, fmt.Errorf("-printer-url: %w", err)
+		}
+		if len(c.printerKey) < 16 {
+			return nil, errors.New("-printer-url needs -printer-key (SHOP_PRINTER_KEY), at least 16 characters, to sign the receipts")
+		}
+	} else if c.printerKey != "" {
+		return nil, errors.New("-printer-key is set but -printer-url is not")
+	}
 	if !c.dev() {
 		if c.appID == "" || c.mchID == "" || c.apiKey == "" {
-			return nil, errors.New("WeChat Pay needs all of -appid, -mchid and -apikey (or none, for development mode)")
+			var set, missing []string
+			for _, f := range []struct{ flag, env, v string }{
+				{"-appid", "WXPAY_APPID", c.appID}, {"-mchid", "WXPAY_MCHID", c.mchID}, {"-apikey", "WXPAY_APIKEY", string(c.apiKey)},
+			} {
+				name := f.flag + " (" + f.env + ")"
+				if f.v != "" {
+					set = append(set, name)
+				} else {
+					missing = append(missing, name)
+				}
+			}
+			return nil, fmt.Errorf("WeChat Pay needs all of -appid, -mchid and -apikey, or none for development mode: found %s set, %s missing",
+				strings.Join(set, ", "), strings.Join(missing, ", "))
 		}
 		if c.appSecret == "" {
 			return nil, errors.New("-appsecret is required with real credentials: login calls jscode2session")
 		}
 		if (c.certFile == "") != (c.keyFile == "") {
-			return nil, errors.New("-cert and -key go together")
+			if c.certFile != "" {
+				return nil, errors.New("-cert and -key go together: found -cert (WXPAY_CERT) set, -key (WXPAY_KEY) missing")
+			}
+			return nil, errors.New("-cert and -key go together: found -key (WXPAY_KEY) set, -cert (WXPAY_CERT) missing")
 		}
 	}
 	return c, nil

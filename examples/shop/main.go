@@ -29,6 +29,7 @@ import (
 	"github.com/wxpay-go/wxpay"
 	"github.com/wxpay-go/wxpay/examples/shop/internal/api"
 	"github.com/wxpay-go/wxpay/examples/shop/internal/pay"
+	"github.com/wxpay-go/wxpay/examples/shop/internal/printer"
 	"github.com/wxpay-go/wxpay/examples/shop/internal/store"
 	"github.com/wxpay-go/wxpay/examples/shop/internal/wxlogin"
 )
@@ -72,6 +73,7 @@ func run(ctx context.Context, cfg *config, log *slog.Logger) error {
 		return err
 	}
 	defer st.Close()
+	st.SetPolicy(store.Policy{OrderTTL: cfg.orderTTL, TokenTTL: cfg.tokenTTL, SessionTTL: cfg.sessionTTL, MaxUnpaidPerGoods: cfg.maxUnpaid})
 	if cfg.seed {
 		if seeded, err := st.SeedDemo(ctx); err != nil {
 			return err
@@ -80,17 +82,22 @@ func run(ctx context.Context, cfg *config, log *slog.Logger) error {
 		}
 	}
 
-	acfg := api.Config{Store: st, AdminToken: string(cfg.adminToken), PublicURL: cfg.publicURL, StaffUIDs: cfg.staffUIDs, Logger: log}
+	acfg := api.Config{Store: st, AdminToken: string(cfg.adminToken), PublicURL: cfg.publicURL, StaffUIDs: cfg.staffUIDs, Logger: log,
+		ShopName: cfg.shopName, PrinterWidth: cfg.printerWidth,
+		SweepEvery: cfg.sweepEvery, ReconcileAfter: cfg.reconcileAfter, ReconcileEvery: cfg.reconcileEvery}
+	if cfg.printerURL != "" {
+		acfg.Printer = &printer.Webhook{URL: cfg.printerURL, Key: []byte(cfg.printerKey)}
+	}
 	if cfg.dev() {
-		dev, err := pay.NewDev(cfg.publicURL)
+		dev, err := pay.NewDevClient(cfg.publicURL, cfg.wxTimeout, sdkOptions(log))
 		if err != nil {
 			return err
 		}
 		defer dev.Close()
-		acfg.Payments, acfg.DevConfirm, acfg.Login = dev, dev.Confirm, wxlogin.Dev
+		acfg.Payments, acfg.DevConfirm, acfg.DevConfirmSilently, acfg.Login = dev, dev.Confirm, dev.ConfirmWithoutNotify, wxlogin.Dev
 		log.Info("development mode: WeChat Pay is simulated in-process; POST /{subDomain}/dev/wxpay/confirm plays the payer")
 	} else {
-		c, err := newWxpayClient(cfg)
+		c, err := newWxpayClient(cfg, log)
 		if err != nil {
 			return err
 		}
@@ -98,8 +105,9 @@ func run(ctx context.Context, cfg *config, log *slog.Logger) error {
 		acfg.Login = wxlogin.JSCode2Session(&http.Client{Timeout: 10 * time.Second}, wxlogin.DefaultBaseURL, cfg.appID, string(cfg.appSecret))
 	}
 
+	handler := api.New(acfg)
 	srv := &http.Server{
-		Handler:           api.New(acfg),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -108,6 +116,10 @@ func run(ctx context.Context, cfg *config, log *slog.Logger) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	bgCtx, stopBackground := context.WithCancel(context.Background())
+	bgDone := make(chan struct{})
+	go func() { defer close(bgDone); handler.Run(bgCtx) }()
+	defer func() { stopBackground(); <-bgDone }()
 	log.Info("shop listening", "url", "http://"+ln.Addr().String())
 	select {
 	case err := <-errc:
@@ -120,9 +132,24 @@ func run(ctx context.Context, cfg *config, log *slog.Logger) error {
 	return srv.Shutdown(shutCtx)
 }
 
-// newWxpayClient builds the SDK client for real credentials.
-func newWxpayClient(cfg *config) (*wxpay.Client, error) {
-	opts := []wxpay.Option{wxpay.WithSignType(wxpay.SignType(cfg.signType))}
+// sdkOptions are the SDK client's options for both real and simulated
+// WeChat Pay: idempotent calls retried (unified order, queries, close,
+// refund: WeChat dedupes them by out_trade_no / out_refund_no), every
+// exchange logged (the SDK redacts keys and signatures) at debug level.
+func sdkOptions(log *slog.Logger) []wxpay.Option {
+	return []wxpay.Option{
+		wxpay.WithRetry(wxpay.RetryPolicy{MaxAttempts: 3, BaseDelay: 200 * time.Millisecond, MaxDelay: 2 * time.Second}),
+		wxpay.WithLogger(log.With("component", "wxpay")),
+	}
+}
+
+// newWxpayClient builds the SDK client for real credentials, each
+// attempt of a call limited to -wxpay-timeout.
+func newWxpayClient(cfg *config, log *slog.Logger) (*wxpay.Client, error) {
+	opts := append([]wxpay.Option{
+		wxpay.WithSignType(wxpay.SignType(cfg.signType)),
+		wxpay.WithHTTPClient(&http.Client{Timeout: cfg.wxTimeout}),
+	}, sdkOptions(log)...)
 	if cfg.certFile != "" {
 		opts = append(opts, wxpay.WithCertFiles(cfg.certFile, cfg.keyFile))
 	}

@@ -47,11 +47,6 @@ func Sort(fields []Field) {
 // name=value joined with '&', values raw, the "sign" field and empty
 // values left out, then "key=" and key.
 func AppendCanonical(dst []byte, sorted []Field, key string) []byte {
-	n := len("key=") + len(key)
-	for _, f := range sorted {
-		n += len(f.Name) + len(f.Value) + 2
-	}
-	dst = slices.Grow(dst, n) // one allocation, not one per doubling
 	for _, f := range sorted {
 		if f.Value == "" || f.Name == "sign" {
 			continue
@@ -99,16 +94,11 @@ func CheckField(name, value string) string {
 	if n, _ := scanName(name, 0); n != name || name == "" {
 		return "is not a valid field name"
 	}
-	ascii := true
-	for i := 0; i < len(value); i++ {
-		if c := value[i]; c >= utf8.RuneSelf {
-			ascii = false
-			break
-		} else if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
-			return fmt.Sprintf("contains the character %U, which XML cannot carry", rune(c))
-		}
+	i := 0
+	for i < len(value) && value[i] >= 0x20 && value[i] < utf8.RuneSelf {
+		i++
 	}
-	if ascii {
+	if i == len(value) { // printable ASCII, most values: no rune to decode
 		return ""
 	}
 	if !utf8.ValidString(value) {
@@ -446,9 +436,9 @@ func namedEntity(s string) (string, int) {
 // unchanged: valid UTF-8 of XML characters, no carriage return (which it
 // rewrites) and, outside CDATA, no '>' (which keeps "]]>" out of reach).
 func plainText(t string, cdata bool) bool {
-	mask := plainOutside
+	mask := uint8(2)
 	if cdata {
-		mask = plainInCDATA
+		mask = 1
 	}
 	for i := 0; i < len(t); {
 		c := t[i]
@@ -468,21 +458,17 @@ func plainText(t string, cdata bool) bool {
 	return true
 }
 
-// plainASCII says, for each byte, whether it is an ASCII character
-// plainText lets through inside CDATA and outside it.
+// plainASCII has, for each byte, bit 1 set if it is an ASCII character
+// plainText lets through in CDATA, bit 2 if outside it.
 var plainASCII = func() (t [256]uint8) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = plainInCDATA | plainOutside
+	for c := range utf8.RuneSelf {
+		if c >= 0x20 || c == '\t' || c == '\n' {
+			t[c] = 3
+		}
 	}
-	t['\t'], t['\n'] = plainInCDATA|plainOutside, plainInCDATA|plainOutside
-	t['>'] = plainInCDATA
+	t['>'] = 1
 	return t
 }()
-
-const (
-	plainInCDATA uint8 = 1 << iota
-	plainOutside
-)
 
 // plainDeclaration reports whether d, the inside of "<?" … "?>", is an XML
 // declaration encoding/xml accepts and ignores.

@@ -8,6 +8,9 @@
 // SHOP_PIDFILE, the file holding the shop's pid: the test then restarts the
 // shop in the middle (SIGTERM; a supervisor starts it again) and checks
 // that nothing was lost. Run by ci.sh: node --test shop.test.js
+// With WXPAYTEST_CONTROL_URL, the shop is expected to talk to a running
+// cmd/wxpaytest instead of its in-process fake, and the buyer pays
+// through that binary's control API (see confirmPayment).
 'use strict';
 
 const test = require('node:test');
@@ -139,9 +142,31 @@ async function payByWeChat(orders) {
   assert.match(pay.package, /^prepay_id=wx/);
   assert.match(pay.timeStamp, /^\d{10}$/);
   // wx.requestPayment(pay) → the buyer confirms:
-  ok(await request('/dev/wxpay/confirm', true, 'post', { prepayId: pay.package }), 'dev confirm');
+  await confirmPayment(pay.package);
   expected.consumed += fen(total);
   expected.balance = expected.balance + fen(money) - fen(total);
+}
+
+// confirmPayment plays the buyer confirming the payment prepayId in
+// WeChat: through the shop's development endpoint (its in-process fake),
+// or, with WXPAYTEST_CONTROL_URL set (the shop configured against a
+// running cmd/wxpaytest), through that binary's control API: the order is
+// found by its prepay_id in the binary's record of requests, paid, and its
+// notify waited for.
+const CONTROL = (process.env.WXPAYTEST_CONTROL_URL || '').replace(/\/$/, '');
+async function confirmPayment(prepayId) {
+  prepayId = prepayId.replace('prepay_id=', '');
+  if (!CONTROL) {
+    ok(await request('/dev/wxpay/confirm', true, 'post', { prepayId }), 'dev confirm');
+    return;
+  }
+  const reqs = await (await fetch(CONTROL + '/requests')).json();
+  const uo = reqs.find((r) => r.response_params && r.response_params.prepay_id === prepayId);
+  assert.ok(uo, `no unified order answered prepay_id ${prepayId}`);
+  const paid = await fetch(`${CONTROL}/orders/${encodeURIComponent(uo.params.out_trade_no)}/pay`, { method: 'POST' });
+  assert.equal(paid.status, 200, `pay through the control API: ${await paid.text()}`);
+  const waited = await fetch(CONTROL + '/notifies/wait', { method: 'POST', body: JSON.stringify({ timeout_ms: 20000 }) });
+  assert.equal(waited.status, 200, `the shop did not acknowledge the notify: ${await waited.text()}`);
 }
 
 async function restartShop() {
@@ -373,7 +398,7 @@ test('after-sales: apply → cancel → apply → the merchant approves → refu
 
 test('balance: recharge, pay from the balance, 40000 with the shortfall, refund back to the balance', async () => {
   const pay = ok(await WXAPI.wxpay({ token: buyer.token, money: '50', remark: '充值', payName: '充值' }), 'recharge');
-  ok(await request('/dev/wxpay/confirm', true, 'post', { prepayId: pay.package.replace('prepay_id=', '') }), 'confirm');
+  await confirmPayment(pay.package);
   expected.balance += 5000;
   await checkBooks('after the recharge');
 

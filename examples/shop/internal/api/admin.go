@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -164,42 +166,95 @@ func (s *Server) adminRefundApplies(r *http.Request, p *params) (any, error) {
 // to refund through WeChat it completes at once. If WeChat refuses or
 // cannot be reached, the answer is 502 with WeChat's reason and the
 // application stays in progress: approving it again retries with the
-// same out_refund_no, which WeChat refunds at most once.
+// same out_refund_no, which WeChat refunds at most once. A refund the
+// SDK refused to send is 422, with the field it refused.
 func (s *Server) adminApprove(r *http.Request, _ *params) (any, error) {
 	id, err := pathID(r)
 	if err != nil {
 		return nil, err
 	}
-	plan, err := s.st.ApproveRefund(r.Context(), id)
+	a, err := s.approve(r.Context(), id)
+	if a != nil {
+		return viewAdminApply(a), err
+	}
+	return nil, err
+}
+
+// adminRefuse refuses an open application, or one in progress whose
+// refund WeChat never accepted: form remark.
+func (s *Server) adminRefuse(r *http.Request, p *params) (any, error) {
+	id, err := pathID(r)
 	if err != nil {
 		return nil, err
 	}
-	if !plan.Done {
-		err = s.cfg.Payments.Refund(r.Context(), pay.Refund{
-			OutTradeNo: plan.OutTradeNo, OutRefundNo: plan.Apply.OutRefundNo,
-			TotalFee: plan.TotalFee, RefundFee: plan.RefundFee, Reason: plan.Apply.Reason,
-		})
-		if err != nil {
-			s.log.WarnContext(r.Context(), "refund failed", "out_refund_no", plan.Apply.OutRefundNo, "err", err)
-			return viewAdminApply(plan.Apply), &apiError{code: CodeFailed, msg: pay.Describe(err), status: http.StatusBadGateway}
-		}
-	}
-	a, err := s.st.RefundApply(r.Context(), id)
+	a, err := s.refuse(r.Context(), id, p.str("remark"))
 	if err != nil {
 		return nil, err
 	}
 	return viewAdminApply(a), nil
 }
 
-// adminRefuse refuses an open application: form remark.
-func (s *Server) adminRefuse(r *http.Request, p *params) (any, error) {
-	id, err := pathID(r)
+// approve approves an application and sends its refund to WeChat. On a
+// failed refund it returns the application with the error.
+func (s *Server) approve(ctx context.Context, id int64) (*store.RefundApply, error) {
+	plan, err := s.st.ApproveRefund(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	a, err := s.st.RefuseRefund(r.Context(), id, p.str("remark"))
+	if !plan.Done {
+		err = s.cfg.Payments.Refund(ctx, pay.Refund{
+			OutTradeNo: plan.OutTradeNo, OutRefundNo: plan.Apply.OutRefundNo,
+			TotalFee: plan.TotalFee, RefundFee: plan.RefundFee, Reason: plan.Apply.Reason,
+		})
+		accepted, msg := 1, ""
+		if err != nil {
+			accepted, msg = 0, pay.Describe(err)
+			if pay.Refused(err) {
+				accepted = -1
+			}
+			s.log.WarnContext(ctx, "refund failed", "out_refund_no", plan.Apply.OutRefundNo, "refused", accepted == -1, "err", err)
+		}
+		if e := s.st.RefundSent(ctx, id, accepted, msg); e != nil && err == nil {
+			err = e
+		}
+		if err != nil {
+			a, _ := s.st.RefundApply(ctx, id)
+			status := http.StatusBadGateway
+			if pay.NotSent(err) {
+				status = http.StatusUnprocessableEntity
+			}
+			if a == nil {
+				a = plan.Apply
+			}
+			return a, &apiError{code: CodeFailed, msg: msg, status: status}
+		}
+	}
+	return s.st.RefundApply(ctx, id)
+}
+
+// refuse refuses an application. One in progress whose refund's fate is
+// unknown (the answer to the refund request was lost) is refused only if
+// WeChat confirms it has no such refund.
+func (s *Server) refuse(ctx context.Context, id int64, remark string) (*store.RefundApply, error) {
+	a, err := s.st.RefundApply(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return viewAdminApply(a), nil
+	absent := false
+	if a.Status == store.ApplyInProgress && a.RefundAccepted == 0 && a.OutRefundNo != "" {
+		_, qerr := s.cfg.Payments.QueryRefund(ctx, a.OutRefundNo)
+		switch {
+		case errors.Is(qerr, pay.ErrUnknown):
+			absent = true
+		case qerr == nil:
+			if err := s.st.RefundSent(ctx, id, 1, ""); err != nil {
+				return nil, err
+			}
+			return nil, errorf(CodeConflict, "微信支付已受理该退款，不能再拒绝 (WeChat has the refund %s)", a.OutRefundNo)
+		default:
+			return nil, &apiError{code: CodeFailed, status: http.StatusBadGateway,
+				msg: "无法向微信支付确认退款状态，请稍后再试 (" + pay.Describe(qerr) + ")"}
+		}
+	}
+	return s.st.RefuseRefund(ctx, id, remark, absent)
 }

@@ -41,10 +41,15 @@ type apiError struct {
 	msg    string
 	data   any
 	status int // HTTP status on the admin API; 0 derives it from code
+	// wrapped is the cause, for errors.Is.
+	wrapped error
 }
 
 // Error implements error.
 func (e *apiError) Error() string { return e.msg }
+
+// Unwrap returns the cause.
+func (e *apiError) Unwrap() error { return e.wrapped }
 
 func errorf(code int, format string, args ...any) error {
 	return &apiError{code: code, msg: fmt.Sprintf(format, args...)}

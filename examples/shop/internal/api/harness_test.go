@@ -24,6 +24,7 @@ import (
 	"github.com/wxpay-go/wxpay/examples/shop/internal/pay"
 	"github.com/wxpay-go/wxpay/examples/shop/internal/store"
 	"github.com/wxpay-go/wxpay/examples/shop/internal/wxlogin"
+	"github.com/wxpay-go/wxpay/wxpaytest"
 )
 
 // The suite runs against SQLite always, and against PostgreSQL too when
@@ -37,12 +38,14 @@ func eachBackend(t *testing.T, test func(t *testing.T, sh *shop)) {
 	t.Run("sqlite", func(t *testing.T) {
 		test(t, newShop(t, filepath.Join(t.TempDir(), "shop.db")))
 	})
-	if base := os.Getenv(postgresEnv); base != "" {
+	if base := postgresBase(); base != "" {
 		t.Run("postgres", func(t *testing.T) {
 			test(t, newShop(t, postgresSchema(t, base)))
 		})
 	}
 }
+
+func postgresBase() string { return os.Getenv(postgresEnv) }
 
 // postgresSchema creates an empty schema for one test and returns a DSN
 // whose search_path is that schema.
@@ -82,12 +85,38 @@ type shop struct {
 	logs    *syncBuffer
 
 	staffToken string
+
+	// configure, if set, adjusts each server's Config; background runs
+	// each server's background loops (expiry, reconciliation, printing)
+	// until it is replaced or the test ends.
+	configure func(*api.Config)
+	// intercept, if set, sees each request first and answers it itself
+	// by returning true: a notify lost on the way, say.
+	intercept  atomic.Pointer[func(http.ResponseWriter, *http.Request) bool]
+	background bool
+	quiet      bool // log warnings only: a load test makes much debug
+	server     *api.Server
+	stopBG     func()
+	policy     *store.Policy
+	devOpts    []wxpaytest.Option
 }
 
 func newShop(t *testing.T, dsn string) *shop {
 	t.Helper()
+	return newShopWith(t, dsn, nil)
+}
+
+// newShopWith is newShop with setup run on the shop before it starts.
+func newShopWith(t *testing.T, dsn string, setup func(*shop)) *shop {
+	t.Helper()
 	sh := &shop{t: t, dsn: dsn, logs: &syncBuffer{}}
+	if setup != nil {
+		setup(sh)
+	}
 	t.Cleanup(func() {
+		if sh.stopBG != nil {
+			sh.stopBG()
+		}
 		if sh.st != nil {
 			sh.st.Close()
 		}
@@ -96,10 +125,13 @@ func newShop(t *testing.T, dsn string) *shop {
 		}
 	})
 	sh.front = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f := sh.intercept.Load(); f != nil && (*f)(w, r) {
+			return
+		}
 		(*sh.handler.Load()).ServeHTTP(w, r)
 	}))
 	t.Cleanup(sh.front.Close)
-	dev, err := pay.NewDev(sh.front.URL)
+	dev, err := pay.NewDev(sh.front.URL, sh.devOpts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,24 +154,51 @@ func (sh *shop) start() {
 	if _, err := st.SeedDemo(ctx); err != nil {
 		sh.t.Fatal(err)
 	}
+	if sh.policy != nil {
+		st.SetPolicy(*sh.policy)
+	}
 	sh.st = st
-	var h http.Handler = api.New(api.Config{
-		Store:      st,
-		Payments:   sh.dev,
-		Login:      wxlogin.Dev,
-		DevConfirm: sh.dev.Confirm,
-		AdminToken: adminToken,
-		PublicURL:  sh.front.URL,
-		StaffUIDs:  []int64{1},
-		Logger:     slog.New(slog.NewTextHandler(sh.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	})
+	cfg := api.Config{
+		Store:              st,
+		Payments:           sh.dev,
+		Login:              wxlogin.Dev,
+		DevConfirm:         sh.dev.Confirm,
+		DevConfirmSilently: sh.dev.ConfirmWithoutNotify,
+		AdminToken:         adminToken,
+		PublicURL:          sh.front.URL,
+		StaffUIDs:          []int64{1},
+		Logger:             slog.New(slog.NewTextHandler(sh.logs, &slog.HandlerOptions{Level: sh.logLevel()})),
+	}
+	if sh.configure != nil {
+		sh.configure(&cfg)
+	}
+	srv := api.New(cfg)
+	sh.server = srv
+	var h http.Handler = srv
 	sh.handler.Store(&h)
+	if sh.background {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); srv.Run(ctx) }()
+		sh.stopBG = func() { cancel(); <-done }
+	}
+}
+
+func (sh *shop) logLevel() slog.Level {
+	if sh.quiet {
+		return slog.LevelWarn
+	}
+	return slog.LevelDebug
 }
 
 // restart closes the store and starts again on the same database, as a
 // process restart would: nothing survives but the database.
 func (sh *shop) restart() {
 	sh.t.Helper()
+	if sh.stopBG != nil {
+		sh.stopBG()
+		sh.stopBG = nil
+	}
 	if err := sh.st.Close(); err != nil {
 		sh.t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wxpay-go/wxpay/examples/shop/internal/pay"
+	"github.com/wxpay-go/wxpay/examples/shop/internal/printer"
 	"github.com/wxpay-go/wxpay/examples/shop/internal/store"
 	"github.com/wxpay-go/wxpay/examples/shop/internal/wxlogin"
 )
@@ -27,6 +28,9 @@ type Config struct {
 	// which calls it with the out_trade_no of a prepay id to play the
 	// buyer paying in WeChat. Only development mode sets it.
 	DevConfirm func(outTradeNo string) error
+	// DevConfirmSilently, if set, is what confirm calls with notify=0: a
+	// payment whose notify is lost, for the reconciliation loop to find.
+	DevConfirmSilently func(outTradeNo string) error
 	// AdminToken enables the admin API for requests bearing it; "" turns
 	// the admin API off.
 	AdminToken string
@@ -36,6 +40,23 @@ type Config struct {
 	// StaffUIDs may write off orders (核销): the order_hx_uids config value.
 	StaffUIDs []int64
 	Logger    *slog.Logger
+
+	// ShopName heads the receipts and the console.
+	ShopName string
+	// Printer, if set, receives a receipt of every paid order.
+	Printer *printer.Webhook
+	// PrinterWidth is the receipt's width in columns: 32 or 48.
+	PrinterWidth int
+
+	// SweepEvery is how often unpaid orders past their time are closed
+	// and due receipts sent; 0 means 5 s.
+	SweepEvery time.Duration
+	// ReconcileAfter is how long a payment may stay unpaid, or a refund
+	// in progress, before the shop asks WeChat about it; 0 means 3 min.
+	ReconcileAfter time.Duration
+	// ReconcileEvery is how often the shop asks, and asks again about
+	// the same payment; 0 means 30 s.
+	ReconcileEvery time.Duration
 }
 
 // Server is the shop's HTTP handler.
@@ -46,6 +67,9 @@ type Server struct {
 	mux *http.ServeMux
 
 	started time.Time
+	hub     *hub
+	poke    chan struct{} // wakes the printer loop
+	static  http.Handler
 }
 
 // maxBody bounds request bodies: form posts are small.
@@ -57,7 +81,23 @@ func New(cfg Config) *Server {
 		cfg.Logger = slog.Default()
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
-	s := &Server{cfg: cfg, st: cfg.Store, log: cfg.Logger, mux: http.NewServeMux(), started: time.Now()}
+	if cfg.ShopName == "" {
+		cfg.ShopName = "小店"
+	}
+	if cfg.PrinterWidth == 0 {
+		cfg.PrinterWidth = printer.Width58mm
+	}
+	if cfg.SweepEvery <= 0 {
+		cfg.SweepEvery = 5 * time.Second
+	}
+	if cfg.ReconcileAfter <= 0 {
+		cfg.ReconcileAfter = 3 * time.Minute
+	}
+	if cfg.ReconcileEvery <= 0 {
+		cfg.ReconcileEvery = 30 * time.Second
+	}
+	s := &Server{cfg: cfg, st: cfg.Store, log: cfg.Logger, mux: http.NewServeMux(), started: time.Now(),
+		hub: newHub(), poke: make(chan struct{}, 1)}
 	s.routes()
 	return s
 }
@@ -69,6 +109,7 @@ func (s *Server) routes() {
 	s.handle("/user/wxapp/authorize", public, s.authorize)
 	s.handle("/user/wxapp/login", public, s.loginWx)
 	s.handle("/user/check-token", public, s.checkToken)
+	s.handle("/user/loginout", public, s.logout)
 	s.handle("/user/amount", buyer, s.userAmount)
 	s.handle("/user/detail", buyer, s.userDetail)
 	s.handle("/shop/goods/list", public, s.goodsList)
@@ -109,6 +150,8 @@ func (s *Server) routes() {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "pid": os.Getpid(), "started": s.started.Format(time.RFC3339Nano)})
 	})
 
+	s.mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
+
 	// The pictures of the demo catalogue.
 	s.mux.HandleFunc("GET /static/goods/{name}", s.goodsPicture)
 
@@ -118,6 +161,7 @@ func (s *Server) routes() {
 		s.admin("GET /admin/refund-applies", s.adminRefundApplies)
 		s.admin("POST /admin/refund-applies/{id}/approve", s.adminApprove)
 		s.admin("POST /admin/refund-applies/{id}/refuse", s.adminRefuse)
+		s.consoleRoutes()
 	}
 }
 
@@ -203,6 +247,10 @@ func (r *statusRecorder) WriteHeader(code int) {
 	}
 	r.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap gives http.ResponseController the underlying writer: the
+// console's live feed flushes and extends its write deadline through it.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // Write implements http.ResponseWriter.
 func (r *statusRecorder) Write(b []byte) (int, error) {

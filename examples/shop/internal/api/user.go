@@ -66,6 +66,16 @@ func (s *Server) checkToken(c *call) (any, error) {
 	return nil, err
 }
 
+// logout revokes the token (apifm-wxapi's loginout). An unknown token
+// is logged out already: success.
+func (s *Server) logout(c *call) (any, error) {
+	tok := c.p.required("token")
+	if c.p.err != nil {
+		return nil, c.p.err
+	}
+	return nil, s.st.Logout(c.ctx, tok)
+}
+
 // userAmount: the numbers WAM calls .toFixed(2) on.
 func (s *Server) userAmount(c *call) (any, error) {
 	return struct {

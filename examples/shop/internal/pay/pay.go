@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/wxpay-go/wxpay"
 	"github.com/wxpay-go/wxpay/examples/shop/internal/money"
@@ -30,7 +31,39 @@ type Gateway interface {
 	PayNotifyHandler(fn func(context.Context, store.PaidNotice) error) http.Handler
 	// RefundNotifyHandler serves WeChat's refund notify likewise.
 	RefundNotifyHandler(fn func(context.Context, store.RefundNotice) error) http.Handler
+	// CloseOrder closes an unpaid payment at WeChat. ErrPaid: it was
+	// paid meanwhile; ErrUnknown: WeChat never had it. A payment already
+	// closed is closed: nil.
+	CloseOrder(ctx context.Context, outTradeNo string) error
+	// QueryOrder asks WeChat about a payment; ErrUnknown when WeChat
+	// never had it.
+	QueryOrder(ctx context.Context, outTradeNo string) (*PayState, error)
+	// QueryRefund asks WeChat about a refund; ErrUnknown when WeChat has
+	// no such refund.
+	QueryRefund(ctx context.Context, outRefundNo string) (*RefundState, error)
 }
+
+// PayState is what WeChat says of a payment.
+type PayState struct {
+	State         string // WeChat's trade_state: SUCCESS, NOTPAY, CLOSED, …
+	TransactionID string
+	TotalFee      money.Fen
+}
+
+// RefundState is what WeChat says of a refund.
+type RefundState struct {
+	Status     string // SUCCESS, PROCESSING, CHANGE or REFUNDCLOSE
+	RefundID   string
+	RefundFee  money.Fen
+	OutTradeNo string
+	TotalFee   money.Fen // of the payment
+}
+
+// Errors of the Gateway's queries and closes.
+var (
+	ErrPaid    = errors.New("pay: the payment was paid")
+	ErrUnknown = errors.New("pay: WeChat Pay does not know it")
+)
 
 // Order is a payment to place.
 type Order struct {
@@ -39,7 +72,16 @@ type Order struct {
 	Fee        money.Fen
 	OpenID     string
 	ClientIP   string
+	// Expire is when WeChat stops accepting the payment (time_expire);
+	// zero for WeChat's default of two hours.
+	Expire time.Time
 }
+
+// MinExpiry is the shortest time_expire the shop sends: WeChat asks for
+// at least a minute. An order that expires sooner is closed at WeChat
+// (CloseOrder) before the shop closes it, so the extra time never lets a
+// payment through for a closed order.
+const MinExpiry = time.Minute
 
 // Refund is a refund to ask for.
 type Refund struct {
@@ -82,6 +124,7 @@ func (w *WeChat) Prepay(ctx context.Context, o Order) (string, any, error) {
 		NotifyURL:      w.publicURL + PayNotifyPath,
 		TradeType:      wxpay.TradeTypeJSAPI,
 		OpenID:         o.OpenID,
+		TimeExpire:     expiry(o.Expire, time.Now()),
 	})
 	if err != nil {
 		return "", nil, err
@@ -91,6 +134,73 @@ func (w *WeChat) Prepay(ctx context.Context, o Order) (string, any, error) {
 		return "", nil, err
 	}
 	return resp.PrepayID, params, nil
+}
+
+// expiry is the time_expire to send for an order expiring at t.
+func expiry(t, now time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	if min := now.Add(MinExpiry); t.Before(min) {
+		t = min
+	}
+	return t.Truncate(time.Second)
+}
+
+// wxCode is the err_code of a WeChat refusal, "" for other errors.
+func wxCode(err error) string {
+	var we *wxpay.Error
+	if errors.As(err, &we) {
+		return we.ErrCode
+	}
+	return ""
+}
+
+// CloseOrder implements Gateway.
+func (w *WeChat) CloseOrder(ctx context.Context, outTradeNo string) error {
+	err := closeOrder(ctx, w.c, outTradeNo)
+	switch wxCode(err) {
+	case "ORDERCLOSED":
+		return nil
+	case "ORDERPAID":
+		return fmt.Errorf("%w: %s", ErrPaid, outTradeNo)
+	case "ORDERNOTEXIST":
+		return fmt.Errorf("%w: %s", ErrUnknown, outTradeNo)
+	}
+	return err
+}
+
+// QueryOrder implements Gateway.
+func (w *WeChat) QueryOrder(ctx context.Context, outTradeNo string) (*PayState, error) {
+	r, err := w.c.OrderQuery(ctx, &wxpay.OrderQueryRequest{OutTradeNo: outTradeNo})
+	if wxCode(err) == "ORDERNOTEXIST" {
+		return nil, fmt.Errorf("%w: %s", ErrUnknown, outTradeNo)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if r.OutTradeNo != "" && r.OutTradeNo != outTradeNo {
+		return nil, fmt.Errorf("pay: order query for %s answered for %s", outTradeNo, r.OutTradeNo)
+	}
+	return &PayState{State: string(r.TradeState), TransactionID: r.TransactionID, TotalFee: money.Fen(r.TotalFee)}, nil
+}
+
+// QueryRefund implements Gateway.
+func (w *WeChat) QueryRefund(ctx context.Context, outRefundNo string) (*RefundState, error) {
+	r, err := w.c.RefundQuery(ctx, &wxpay.RefundQueryRequest{OutRefundNo: outRefundNo})
+	if wxCode(err) == "REFUNDNOTEXIST" {
+		return nil, fmt.Errorf("%w: %s", ErrUnknown, outRefundNo)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, rf := range r.Refunds {
+		if rf.OutRefundNo == outRefundNo {
+			return &RefundState{Status: string(rf.RefundStatus), RefundID: rf.RefundID, RefundFee: money.Fen(rf.RefundFee),
+				OutTradeNo: r.OutTradeNo, TotalFee: money.Fen(r.TotalFee)}, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: %s (not in the refund query's answer)", ErrUnknown, outRefundNo)
 }
 
 // Refund implements Gateway.
@@ -126,6 +236,8 @@ func (w *WeChat) PayNotifyHandler(fn func(context.Context, store.PaidNotice) err
 func (w *WeChat) RefundNotifyHandler(fn func(context.Context, store.RefundNotice) error) http.Handler {
 	return w.c.RefundNotifyHandler(func(ctx context.Context, n *wxpay.RefundNotify) error {
 		return fn(ctx, store.RefundNotice{
+			OutTradeNo:   n.OutTradeNo,
+			TotalFee:     money.Fen(n.TotalFee),
 			OutRefundNo:  n.OutRefundNo,
 			RefundID:     n.RefundID,
 			RefundFee:    money.Fen(n.RefundFee),
@@ -134,11 +246,39 @@ func (w *WeChat) RefundNotifyHandler(fn func(context.Context, store.RefundNotice
 	})
 }
 
+// Refused reports whether err means the request certainly did not take
+// effect at WeChat: the SDK refused to send it, or WeChat answered with
+// a business refusal. Network errors and lost answers are not refusals:
+// the request may have been carried out.
+func Refused(err error) bool {
+	var ve *wxpay.ValidationError
+	if errors.As(err, &ve) {
+		return true
+	}
+	var we *wxpay.Error
+	if errors.As(err, &we) {
+		return !we.Retryable()
+	}
+	return false
+}
+
+// NotSent reports whether err is the SDK refusing a request before
+// sending it.
+func NotSent(err error) bool {
+	var ve *wxpay.ValidationError
+	return errors.As(err, &ve)
+}
+
 // Describe turns an error of the SDK into a short message for the buyer
 // or the merchant: WeChat's own description when WeChat refused.
 func Describe(err error) string {
 	var we *wxpay.Error
+	var ve *wxpay.ValidationError
 	switch {
+	case errors.As(err, &ve):
+		// Refused by the SDK before anything was sent: a field the shop
+		// let through, not WeChat's fault, nor a network one.
+		return fmt.Sprintf("微信支付请求参数无效：%s %s (request not sent: %s)", ve.Field, ve.Reason, ve.Error())
 	case errors.As(err, &we) && we.ErrCodeDes != "":
 		return fmt.Sprintf("微信支付：%s (%s)", we.ErrCodeDes, we.ErrCode)
 	case errors.As(err, &we):

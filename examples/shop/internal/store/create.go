@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/wxpay-go/wxpay/examples/shop/internal/money"
 )
@@ -123,6 +124,9 @@ func (s *Store) CreateOrder(ctx context.Context, in OrderInput) (*Order, error) 
 		if qt.NeedLogistics && (a.LinkMan == "" || a.Mobile == "" || a.Address == "") {
 			return fail(Invalid, "请填写收货人、手机号和收货地址 (linkMan, mobile and address are required for delivery)")
 		}
+		if err := s.checkUnpaidCap(q, in.UserID, qt); err != nil {
+			return err
+		}
 		for _, l := range qt.lines {
 			n, err := q.update(`UPDATE goods_skus SET stock = stock - ? WHERE id = ? AND stock >= ?`, l.number, l.sku.ID, l.number)
 			if err != nil {
@@ -140,15 +144,24 @@ func (s *Store) CreateOrder(ctx context.Context, in OrderInput) (*Order, error) 
 		if peisong == "" {
 			peisong = "kd"
 		}
-		now := s.stamp()
-		number := s.now().In(beijing).Format("20060102150405") + randomDigits(6)
+		now := s.now()
+		expire := ""
+		if s.policy.OrderTTL > 0 {
+			expire = stampOf(now.Add(s.policy.OrderTTL))
+		}
+		// The order number is made from the row's id, so it is unique by
+		// construction; the row is inserted under a provisional number
+		// first (random, and only ever seen inside this transaction).
 		id, err = q.insert(`INSERT INTO orders (order_number, user_id, status, amount, amount_logistics, amount_real, goods_number,
 			remark, peisong_type, is_need_logistics, is_can_hx, hx_number, ext_json,
-			link_man, mobile, address, province_id, city_id, district_id, street_id, postcode, date_add, date_update)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			number, in.UserID, StatusUnpaid, qt.Amount, qt.AmountLogistics, qt.AmountReal, qt.GoodsNumber,
+			link_man, mobile, address, province_id, city_id, district_id, street_id, postcode, date_add, date_update, date_expire)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			"new-"+randomDigits(24), in.UserID, StatusUnpaid, qt.Amount, qt.AmountLogistics, qt.AmountReal, qt.GoodsNumber,
 			in.Remark, peisong, boolInt(qt.NeedLogistics), boolInt(in.CanHX), hx, in.ExtJSON,
-			a.LinkMan, a.Mobile, a.Address, a.ProvinceID, a.CityID, a.DistrictID, a.StreetID, a.Code, now, now)
+			a.LinkMan, a.Mobile, a.Address, a.ProvinceID, a.CityID, a.DistrictID, a.StreetID, a.Code, stampOf(now), stampOf(now), expire)
+		if err == nil {
+			_, err = q.exec(`UPDATE orders SET order_number = ? WHERE id = ?`, orderNumber(now, id), id)
+		}
 		if err != nil {
 			return fmt.Errorf("store: insert order: %w", err)
 		}
@@ -166,6 +179,45 @@ func (s *Store) CreateOrder(ctx context.Context, in OrderInput) (*Order, error) 
 		return nil, err
 	}
 	return s.Order(ctx, in.UserID, id)
+}
+
+// orderNumber is the order number of order id created at t: the second
+// it was created (yyyyMMddHHmmss, Beijing time, as shop order numbers
+// usually read), the id (at least six digits) and two random digits, so
+// that consecutive numbers do not give away exactly how many orders the
+// shop takes. The id makes it unique; at most 32 characters for any id.
+func orderNumber(t time.Time, id int64) string {
+	return fmt.Sprintf("%s%06d%s", t.In(beijing).Format("20060102150405"), id, randomDigits(2))
+}
+
+// checkUnpaidCap fails when the order would take the quantity of a goods
+// that the buyer holds in unpaid orders above the policy's cap.
+func (s *Store) checkUnpaidCap(q q, userID int64, qt *Quote) error {
+	limit := s.policy.MaxUnpaidPerGoods
+	if limit <= 0 {
+		return nil
+	}
+	want := map[int64]int64{}
+	for _, l := range qt.lines {
+		want[l.goods.ID] += l.number
+	}
+	for _, l := range qt.lines {
+		n, ok := want[l.goods.ID]
+		if !ok {
+			continue
+		}
+		delete(want, l.goods.ID)
+		var held int64
+		if err := q.row(`SELECT COALESCE(SUM(l.number), 0) FROM order_goods l JOIN orders o ON o.id = l.order_id
+			WHERE o.user_id = ? AND o.status = ? AND l.goods_id = ?`, userID, StatusUnpaid, l.goods.ID).Scan(&held); err != nil {
+			return err
+		}
+		if held+n > limit {
+			return fail(Conflict, "%s 待支付的数量不能超过 %d 件，请先支付或取消未支付的订单 (at most %d unpaid, %d held)",
+				l.goods.Name, limit, limit, held)
+		}
+	}
+	return nil
 }
 
 func boolInt(b bool) int {

@@ -25,10 +25,45 @@ import (
 
 // Store is the shop's database. It is safe for concurrent use.
 type Store struct {
-	db  *sql.DB
-	d   dialect
-	now func() time.Time
+	// db runs transactions and writes. On SQLite it has one connection:
+	// SQLite has one writer at a time anyway, and queueing writers in
+	// database/sql (first come, first served) instead of in SQLite's busy
+	// handler (which sleeps and retries, up to 100 ms a time, and lets
+	// late comers overtake) is what keeps the slowest order fast under
+	// load. rdb serves plain reads; on PostgreSQL it is db.
+	db, rdb *sql.DB
+	d       dialect
+	now     func() time.Time
+	policy  Policy
+	writers *fifo // queues the writers in arrival order for db's connections
 }
+
+// Policy holds the shop's limits that the store enforces.
+type Policy struct {
+	// OrderTTL is how long an unpaid order lives; 0 means forever.
+	OrderTTL time.Duration
+	// TokenTTL is how long a buyer's login token is valid.
+	TokenTTL time.Duration
+	// SessionTTL is how long a console session is valid.
+	SessionTTL time.Duration
+	// MaxUnpaidPerGoods caps the quantity of one goods a buyer may hold
+	// in unpaid orders, so that nobody reserves the whole stock.
+	MaxUnpaidPerGoods int64
+}
+
+// DefaultPolicy is the policy of a newly opened store.
+var DefaultPolicy = Policy{
+	OrderTTL:          30 * time.Minute,
+	TokenTTL:          30 * 24 * time.Hour,
+	SessionTTL:        12 * time.Hour,
+	MaxUnpaidPerGoods: 20,
+}
+
+// SetPolicy replaces the store's policy; call it before serving.
+func (s *Store) SetPolicy(p Policy) { s.policy = p }
+
+// Policy returns the store's policy.
+func (s *Store) Policy() Policy { return s.policy }
 
 // dialect holds the few places where SQLite and PostgreSQL differ.
 type dialect struct {
@@ -59,12 +94,18 @@ var (
 	}
 )
 
+// Connections to PostgreSQL: writers (transactions) and plain reads.
+const (
+	pgWriters = 12
+	pgReaders = 8
+)
+
 // Open opens the database named by dsn and brings its schema up to date.
 // A dsn starting with postgres:// or postgresql:// selects PostgreSQL;
 // anything else is the path of an SQLite file, created with its directory
 // if missing.
 func Open(ctx context.Context, dsn string) (*Store, error) {
-	s := &Store{now: func() time.Time { return time.Now() }}
+	s := &Store{now: func() time.Time { return time.Now() }, policy: DefaultPolicy}
 	var err error
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		s.d = postgresDialect
@@ -72,7 +113,17 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("store: open postgres: %w", err)
 		}
-		s.db.SetMaxOpenConns(10)
+		// Writers and readers have pools of their own, so that a burst of
+		// reads never takes the connections a payment waits for.
+		s.db.SetMaxOpenConns(pgWriters)
+		s.db.SetMaxIdleConns(pgWriters)
+		s.writers = &fifo{cap: pgWriters}
+		if s.rdb, err = sql.Open("pgx", dsn); err != nil {
+			s.db.Close()
+			return nil, fmt.Errorf("store: open postgres: %w", err)
+		}
+		s.rdb.SetMaxOpenConns(pgReaders)
+		s.rdb.SetMaxIdleConns(pgReaders)
 	} else {
 		s.d = sqliteDialect
 		if dir := filepath.Dir(dsn); dir != "" {
@@ -82,32 +133,63 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		}
 		// One writer at a time: every transaction takes the write lock when
 		// it begins (_txlock=immediate) so that a read-then-update can never
-		// fail halfway with SQLITE_BUSY, and others wait for it (busy_timeout).
-		q := url.Values{}
-		q.Add("_pragma", "busy_timeout(10000)")
-		q.Add("_pragma", "journal_mode(WAL)")
-		q.Add("_pragma", "synchronous(FULL)")
-		q.Add("_pragma", "foreign_keys(1)")
-		q.Set("_txlock", "immediate")
-		s.db, err = sql.Open("sqlite", "file:"+dsn+"?"+q.Encode())
+		// fail halfway with SQLITE_BUSY. Writers queue for the single
+		// connection of db; busy_timeout only covers another process on the
+		// same file. WAL lets the readers of rdb go on during a write.
+		dsnWith := func(extra ...[2]string) string {
+			v := url.Values{}
+			v.Add("_pragma", "busy_timeout(10000)")
+			v.Add("_pragma", "synchronous(FULL)")
+			v.Add("_pragma", "foreign_keys(1)")
+			for _, kv := range extra {
+				v.Add(kv[0], kv[1])
+			}
+			return "file:" + dsn + "?" + v.Encode()
+		}
+		s.db, err = sql.Open("sqlite", dsnWith([2]string{"_pragma", "journal_mode(WAL)"}, [2]string{"_txlock", "immediate"}))
 		if err != nil {
 			return nil, fmt.Errorf("store: open sqlite: %w", err)
 		}
-		s.db.SetMaxOpenConns(4)
+		s.writers = &fifo{cap: 1}
+		s.db.SetMaxOpenConns(1)
+		s.db.SetMaxIdleConns(1)
+		s.db.SetConnMaxLifetime(0)
+		s.rdb, err = sql.Open("sqlite", dsnWith([2]string{"_pragma", "query_only(1)"}))
+		if err != nil {
+			s.db.Close()
+			return nil, fmt.Errorf("store: open sqlite: %w", err)
+		}
+		s.rdb.SetMaxOpenConns(4)
+		s.rdb.SetMaxIdleConns(4)
 	}
+	// The writer first: it creates the file and switches it to WAL.
 	if err := s.db.PingContext(ctx); err != nil {
-		s.db.Close()
+		s.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", s.d.name, err)
 	}
 	if err := s.migrate(ctx); err != nil {
-		s.db.Close()
+		s.Close()
 		return nil, err
+	}
+	if s.rdb != s.db {
+		if err := s.rdb.PingContext(ctx); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("store: connect to %s: %w", s.d.name, err)
+		}
 	}
 	return s, nil
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	err := s.db.Close()
+	if s.rdb != nil && s.rdb != s.db {
+		if e := s.rdb.Close(); err == nil {
+			err = e
+		}
+	}
+	return err
+}
 
 // Dialect names the database in use: "sqlite" or "postgres".
 func (s *Store) Dialect() string { return s.d.name }
@@ -118,9 +200,13 @@ func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
 // stamp is the store's date format: Beijing time, as the protocol shows it
 // (yyyy-MM-dd HH:mm:ss). Stored as text it sorts chronologically.
-func (s *Store) stamp() string {
-	return s.now().In(beijing).Format(time.DateTime)
-}
+func (s *Store) stamp() string { return stampOf(s.now()) }
+
+// stampOf formats t as the store's dates.
+func stampOf(t time.Time) string { return t.In(beijing).Format(time.DateTime) }
+
+// ParseStamp reads a date of the store.
+func ParseStamp(s string) (time.Time, error) { return time.ParseInLocation(time.DateTime, s, beijing) }
 
 var beijing = time.FixedZone("CST", 8*60*60)
 
@@ -136,7 +222,16 @@ type q struct {
 	ctx context.Context
 }
 
-func (s *Store) q(ctx context.Context) q { return q{x: s.db, d: s.d, ctx: ctx} }
+// q reads outside a transaction, from the read pool.
+func (s *Store) q(ctx context.Context) q { return q{x: s.rdb, d: s.d, ctx: ctx} }
+
+// w writes one statement outside a transaction.
+func (s *Store) w(ctx context.Context) q {
+	if s.writers != nil {
+		return q{x: lockedDB{db: s.db, f: s.writers}, d: s.d, ctx: ctx}
+	}
+	return q{x: s.db, d: s.d, ctx: ctx}
+}
 
 func (q q) rebind(query string) string {
 	if !q.d.numbered || !strings.Contains(query, "?") {
@@ -189,6 +284,12 @@ func (q q) insert(query string, args ...any) (int64, error) {
 
 // tx runs fn in a transaction, committing if it returns nil.
 func (s *Store) tx(ctx context.Context, fn func(q q) error) error {
+	if s.writers != nil {
+		if err := s.writers.lock(ctx); err != nil {
+			return fmt.Errorf("store: waiting to write: %w", err)
+		}
+		defer s.writers.unlock()
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)

@@ -56,15 +56,7 @@ func (s *Store) CloseOrder(ctx context.Context, userID, id int64) error {
 		if err := need(o, "关闭", StatusUnpaid); err != nil {
 			return err
 		}
-		if err := s.setStatus(q, o, StatusClosed, LogClose); err != nil {
-			return err
-		}
-		for _, l := range o.Lines {
-			if _, err := q.exec(`UPDATE goods_skus SET stock = stock + ? WHERE id = ?`, l.Number, l.SKUID); err != nil {
-				return err
-			}
-		}
-		return nil
+		return s.closeUnpaid(q, o)
 	})
 }
 
@@ -253,7 +245,12 @@ func (s *Store) payOrder(q q, o *Order, wxOutTradeNo string, wxPart money.Fen) e
 		now, wxOutTradeNo, wxPart, o.ID); err != nil {
 		return err
 	}
-	return s.setStatus(q, o, StatusPaid, LogPay)
+	if err := s.setStatus(q, o, StatusPaid, LogPay); err != nil {
+		return err
+	}
+	// The receipt is queued with the payment, in its transaction: a crash
+	// cannot pay an order and lose its receipt.
+	return s.enqueuePrint(q, o.ID)
 }
 
 func uniqueSorted(ids []int64) []int64 {

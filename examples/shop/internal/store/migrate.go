@@ -75,6 +75,38 @@ func (d dialect) statements(src string) []string {
 	return out
 }
 
+// migrationSteps are the parts of migrations that SQL alone cannot do
+// in both dialects, run after the migration's statements.
+var migrationSteps = map[int]func(s *Store, q q) error{
+	2: hashOldTokens,
+}
+
+// hashOldTokens moves the plain tokens of the first schema into
+// user_tokens, hashed, valid for a TokenTTL from now, and drops them.
+func hashOldTokens(s *Store, q q) error {
+	type tok struct {
+		token, date string
+		user        int64
+	}
+	rows, err := q.query(`SELECT token, user_id, date_add FROM tokens`)
+	toks, err := scanAll(rows, err, func(r *sql.Rows) (tok, error) {
+		var t tok
+		return t, r.Scan(&t.token, &t.user, &t.date)
+	})
+	if err != nil {
+		return err
+	}
+	expire := stampOf(s.now().Add(s.policy.TokenTTL))
+	for _, t := range toks {
+		if _, err := q.exec(`INSERT INTO user_tokens (token_hash, user_id, date_add, date_expire) VALUES (?, ?, ?, ?)`,
+			HashToken(t.token), t.user, t.date, expire); err != nil {
+			return err
+		}
+	}
+	_, err = q.exec(`DROP TABLE tokens`)
+	return err
+}
+
 // migrate applies, in one transaction, the migrations the database has not
 // seen yet, and records each in schema_migrations.
 func (s *Store) migrate(ctx context.Context) error {
@@ -113,6 +145,11 @@ func (s *Store) migrate(ctx context.Context) error {
 			for _, stmt := range s.d.statements(m.sql) {
 				if _, err := q.exec(stmt); err != nil {
 					return fmt.Errorf("store: migration %s: %w\n%s", m.name, err, stmt)
+				}
+			}
+			if step := migrationSteps[m.version]; step != nil {
+				if err := step(s, q); err != nil {
+					return fmt.Errorf("store: migration %s: %w", m.name, err)
 				}
 			}
 			if _, err := q.exec(`INSERT INTO schema_migrations (version, name, date_add) VALUES (?, ?, ?)`,

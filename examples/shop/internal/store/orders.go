@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/wxpay-go/wxpay/examples/shop/internal/money"
@@ -84,6 +85,7 @@ type Order struct {
 	DateAdd        string
 	DatePay        string
 	DateUpdate     string
+	DateExpire     string // when an unpaid order closes by itself; "" never
 
 	HasRefund    bool // an after-sale was applied for and not withdrawn
 	RefundStatus int  // RefundNone, RefundOpen or RefundRefunded
@@ -139,7 +141,7 @@ func LogText(t int) string {
 const orderColumns = `o.id, o.order_number, o.user_id, o.status, o.amount, o.amount_logistics, o.amount_real, o.amount_refunded,
 	o.wx_out_trade_no, o.wx_paid, o.goods_number, o.remark, o.peisong_type, o.is_need_logistics, o.is_can_hx, o.hx_number,
 	o.ext_json, o.link_man, o.mobile, o.address, o.province_id, o.city_id, o.district_id, o.street_id, o.postcode,
-	o.shipper_name, o.tracking_number, o.deleted, o.date_add, o.date_pay, o.date_update,
+	o.shipper_name, o.tracking_number, o.deleted, o.date_add, o.date_pay, o.date_update, o.date_expire,
 	(SELECT COUNT(*) FROM refund_applies a WHERE a.order_id = o.id AND a.status <> 1),
 	(SELECT COUNT(*) FROM refund_applies a WHERE a.order_id = o.id AND a.status IN (0, 3))`
 
@@ -151,7 +153,7 @@ func scanOrder(r interface{ Scan(...any) error }) (*Order, error) {
 	err := r.Scan(&o.ID, &o.OrderNumber, &o.UserID, &o.Status, &o.Amount, &o.AmountLogistics, &o.AmountReal, &o.AmountRefunded,
 		&o.WxOutTradeNo, &o.WxPaid, &o.GoodsNumber, &o.Remark, &o.PeisongType, &needLogistics, &canHX, &hx,
 		&o.ExtJSON, &a.LinkMan, &a.Mobile, &a.Address, &a.ProvinceID, &a.CityID, &a.DistrictID, &a.StreetID, &a.Code,
-		&o.ShipperName, &o.TrackingNumber, &deleted, &o.DateAdd, &o.DatePay, &o.DateUpdate, &anyApply, &openApply)
+		&o.ShipperName, &o.TrackingNumber, &deleted, &o.DateAdd, &o.DatePay, &o.DateUpdate, &o.DateExpire, &anyApply, &openApply)
 	o.NeedLogistics, o.CanHX, o.Deleted, o.HXNumber = needLogistics == 1, canHX == 1, deleted == 1, hx.String
 	o.HasRefund = anyApply > 0
 	o.RefundStatus = refundStatus(openApply > 0, o.AmountRefunded)
@@ -267,11 +269,14 @@ func (s *Store) log(q q, orderID int64, typ int) error {
 
 // OrderFilter selects orders for ListOrders.
 type OrderFilter struct {
-	UserID         int64 // 0: every buyer (the merchant)
-	Statuses       []int // empty: any
-	HasRefund      bool  // only orders with an after-sale
-	RefundOpen     bool  // only orders with an open after-sale
-	OrderNumber    string
+	UserID      int64 // 0: every buyer (the merchant)
+	Statuses    []int // empty: any
+	HasRefund   bool  // only orders with an after-sale
+	RefundOpen  bool  // only orders with an open after-sale
+	OrderNumber string
+	// Search matches an order number (or its start), or the buyer: user
+	// id, nick or mobile, or the order's consignee or phone.
+	Search         string
 	DateBegin      string // inclusive, compared with dateAdd
 	DateEnd        string
 	IncludeDeleted bool
@@ -308,6 +313,17 @@ func (s *Store) ListOrders(ctx context.Context, f OrderFilter) ([]*Order, int, e
 	if f.OrderNumber != "" {
 		add("o.order_number = ?", f.OrderNumber)
 	}
+	if f.Search != "" {
+		like := "%" + escapeLike(f.Search) + "%"
+		cond := `(o.order_number LIKE ? ESCAPE '\' OR o.link_man LIKE ? ESCAPE '\' OR o.mobile LIKE ? ESCAPE '\'
+			OR EXISTS (SELECT 1 FROM users u WHERE u.id = o.user_id AND (u.nick LIKE ? ESCAPE '\' OR u.mobile LIKE ? ESCAPE '\')))`
+		a := []any{escapeLike(f.Search) + "%", like, like, like, like}
+		if id, err := strconv.ParseInt(f.Search, 10, 64); err == nil && len(f.Search) < 12 {
+			cond = "(o.user_id = ? OR " + cond[1:]
+			a = append([]any{id}, a...)
+		}
+		add(cond, a...)
+	}
 	if f.DateBegin != "" {
 		add("o.date_add >= ?", f.DateBegin)
 	}
@@ -330,6 +346,11 @@ func (s *Store) ListOrders(ctx context.Context, f OrderFilter) ([]*Order, int, e
 		return nil, 0, err
 	}
 	return orders, total, nil
+}
+
+// escapeLike escapes the LIKE wildcards of a search text.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // Statistics counts a buyer's visible orders by status.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/wxpay-go/wxpay/examples/shop/internal/money"
 )
@@ -23,24 +24,36 @@ type WxPayment struct {
 	OrderIDs      []int64
 	PrepayID      string
 	Paid          bool
+	Closed        bool // closed at WeChat, or it never reached WeChat: it can no longer be paid
 	TransactionID string
 	Refunded      money.Fen
 	DateAdd       string
 	DatePay       string
+	// DateExpire is when WeChat stops accepting the payment (the
+	// time_expire of its unified order): when the first of its orders
+	// expires. "" for none.
+	DateExpire string
 }
 
 // maxPayment bounds one WeChat payment: 100,000 yuan.
 const maxPayment money.Fen = 10_000_000
 
-const paymentColumns = `id, out_trade_no, user_id, money, remark, order_ids, prepay_id, status, transaction_id, refunded, date_add, date_pay`
+const paymentColumns = `id, out_trade_no, user_id, money, remark, order_ids, prepay_id, status, transaction_id, refunded, date_add, date_pay, date_expire`
+
+// Payment statuses (wx_payments.status).
+const (
+	payOpen   = 0
+	payPaid   = 1
+	payClosed = 2
+)
 
 func scanPayment(r interface{ Scan(...any) error }) (*WxPayment, error) {
 	p := new(WxPayment)
 	var ids string
 	var status int
 	var txid sql.NullString
-	err := r.Scan(&p.ID, &p.OutTradeNo, &p.UserID, &p.Money, &p.Remark, &ids, &p.PrepayID, &status, &txid, &p.Refunded, &p.DateAdd, &p.DatePay)
-	p.Paid, p.TransactionID = status == 1, txid.String
+	err := r.Scan(&p.ID, &p.OutTradeNo, &p.UserID, &p.Money, &p.Remark, &ids, &p.PrepayID, &status, &txid, &p.Refunded, &p.DateAdd, &p.DatePay, &p.DateExpire)
+	p.Paid, p.Closed, p.TransactionID = status == payPaid, status == payClosed, txid.String
 	for _, f := range strings.Split(ids, ",") {
 		if id, err := strconv.ParseInt(f, 10, 64); err == nil {
 			p.OrderIDs = append(p.OrderIDs, id)
@@ -62,18 +75,33 @@ func (s *Store) CreateWxPayment(ctx context.Context, userID int64, amount money.
 	orderIDs = uniqueSorted(orderIDs)
 	var p *WxPayment
 	err := s.tx(ctx, func(q q) error {
-		if _, err := s.payableOrders(q, userID, orderIDs, false); err != nil {
+		orders, err := s.payableOrders(q, userID, orderIDs, false)
+		if err != nil {
 			return err
 		}
 		ids := make([]string, len(orderIDs))
 		for i, id := range orderIDs {
 			ids[i] = strconv.FormatInt(id, 10)
 		}
-		outTradeNo := "W" + s.now().In(beijing).Format("20060102150405") + randomDigits(10)
-		id, err := q.insert(`INSERT INTO wx_payments (out_trade_no, user_id, money, remark, order_ids, date_add) VALUES (?, ?, ?, ?, ?, ?)`,
-			outTradeNo, userID, amount, remark, strings.Join(ids, ","), s.stamp())
+		now := s.now()
+		expire := ""
+		for _, o := range orders {
+			if o.DateExpire != "" && (expire == "" || o.DateExpire < expire) {
+				expire = o.DateExpire
+			}
+		}
+		if expire == "" && s.policy.OrderTTL > 0 {
+			expire = stampOf(now.Add(s.policy.OrderTTL))
+		}
+		// Like order numbers, out_trade_no is made from the row's id.
+		id, err := q.insert(`INSERT INTO wx_payments (out_trade_no, user_id, money, remark, order_ids, date_add, date_expire)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, "new-"+randomDigits(24), userID, amount, remark, strings.Join(ids, ","), stampOf(now), expire)
 		if err != nil {
 			return fmt.Errorf("store: insert payment: %w", err)
+		}
+		outTradeNo := fmt.Sprintf("W%s%08d", now.In(beijing).Format("20060102150405"), id)
+		if _, err := q.exec(`UPDATE wx_payments SET out_trade_no = ? WHERE id = ?`, outTradeNo, id); err != nil {
+			return err
 		}
 		p, err = scanPayment(q.row(`SELECT `+paymentColumns+` FROM wx_payments WHERE id = ?`, id))
 		return err
@@ -81,9 +109,58 @@ func (s *Store) CreateWxPayment(ctx context.Context, userID int64, amount money.
 	return p, err
 }
 
+// DropUnsentPayment deletes a payment whose unified order was refused
+// before it left the shop (the SDK's validation): WeChat never heard of
+// it, so nothing is left to reconcile.
+func (s *Store) DropUnsentPayment(ctx context.Context, outTradeNo string) error {
+	_, err := s.w(ctx).exec(`DELETE FROM wx_payments WHERE out_trade_no = ? AND status = ? AND prepay_id = ''`, outTradeNo, payOpen)
+	return err
+}
+
+// ClosePayment records that a payment can no longer be paid: WeChat
+// closed it, or never knew it.
+func (s *Store) ClosePayment(ctx context.Context, outTradeNo string) error {
+	_, err := s.w(ctx).exec(`UPDATE wx_payments SET status = ?, date_checked = ? WHERE out_trade_no = ? AND status = ?`,
+		payClosed, s.stamp(), outTradeNo, payOpen)
+	return err
+}
+
+// MarkPaymentChecked records that the reconciliation loop asked WeChat
+// about a payment, so that it asks again only after a while.
+func (s *Store) MarkPaymentChecked(ctx context.Context, outTradeNo string) error {
+	_, err := s.w(ctx).exec(`UPDATE wx_payments SET date_checked = ? WHERE out_trade_no = ?`, s.stamp(), outTradeNo)
+	return err
+}
+
+// PaymentsToReconcile returns up to limit open payments placed at WeChat
+// before placedBefore and not checked since checkedBefore, least recently
+// checked first.
+func (s *Store) PaymentsToReconcile(ctx context.Context, placedBefore, checkedBefore time.Time, limit int) ([]*WxPayment, error) {
+	rows, err := s.q(ctx).query(`SELECT `+paymentColumns+` FROM wx_payments
+		WHERE status = ? AND prepay_id <> '' AND date_add <= ? AND date_checked <= ?
+		ORDER BY date_checked, id LIMIT ?`, payOpen, stampOf(placedBefore), stampOf(checkedBefore), limit)
+	return scanAll(rows, err, func(r *sql.Rows) (*WxPayment, error) { return scanPayment(r) })
+}
+
+// OpenPaymentsOf returns the open payments whose nextAction names order
+// id: those to close at WeChat before the order can close.
+func (s *Store) OpenPaymentsOf(ctx context.Context, orderID int64) ([]*WxPayment, error) {
+	rows, err := s.q(ctx).query(`SELECT `+paymentColumns+` FROM wx_payments
+		WHERE status = ? AND (',' || order_ids || ',') LIKE ? ORDER BY id`, payOpen, "%,"+strconv.FormatInt(orderID, 10)+",%")
+	return scanAll(rows, err, func(r *sql.Rows) (*WxPayment, error) { return scanPayment(r) })
+}
+
+// PaymentsOfOrder returns every WeChat payment that named an order, for
+// the merchant.
+func (s *Store) PaymentsOfOrder(ctx context.Context, orderID int64) ([]*WxPayment, error) {
+	rows, err := s.q(ctx).query(`SELECT `+paymentColumns+` FROM wx_payments
+		WHERE (',' || order_ids || ',') LIKE ? ORDER BY id`, "%,"+strconv.FormatInt(orderID, 10)+",%")
+	return scanAll(rows, err, func(r *sql.Rows) (*WxPayment, error) { return scanPayment(r) })
+}
+
 // SetPrepayID records the prepay id WeChat gave the payment.
 func (s *Store) SetPrepayID(ctx context.Context, outTradeNo, prepayID string) error {
-	_, err := s.q(ctx).exec(`UPDATE wx_payments SET prepay_id = ? WHERE out_trade_no = ?`, prepayID, outTradeNo)
+	_, err := s.w(ctx).exec(`UPDATE wx_payments SET prepay_id = ? WHERE out_trade_no = ?`, prepayID, outTradeNo)
 	return err
 }
 
@@ -152,8 +229,10 @@ func (s *Store) CompleteWxPayment(ctx context.Context, n PaidNotice) (*PaidResul
 		if n.TotalFee != p.Money {
 			return fmt.Errorf("store: payment %s is for %s yuan, notify says %s", p.OutTradeNo, p.Money, n.TotalFee)
 		}
-		if _, err := q.exec(`UPDATE wx_payments SET status = 1, transaction_id = ?, date_pay = ? WHERE id = ? AND status = 0`,
-			n.TransactionID, s.stamp(), p.ID); err != nil {
+		// A closed payment that WeChat reports paid after all (a close
+		// that raced the payer) is paid: the money arrived.
+		if _, err := q.exec(`UPDATE wx_payments SET status = ?, transaction_id = ?, date_pay = ? WHERE id = ? AND status <> ?`,
+			payPaid, n.TransactionID, s.stamp(), p.ID, payPaid); err != nil {
 			return err
 		}
 		if err := s.moveBalance(q, p.UserID, p.Money, 0, "recharge", p.OutTradeNo); err != nil {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/wxpay-go/wxpay/examples/shop/internal/money"
 )
@@ -69,13 +71,18 @@ type RefundApply struct {
 	RefundID       string // WeChat's refund number
 	RefundStatus   string // WeChat's last refund_status
 	MerchantRemark string
+	// RefundAccepted is 1 once WeChat accepted the refund request, -1 when
+	// WeChat refused it (or the SDK refused to send it), 0 when unknown:
+	// not sent yet, or its answer was lost.
+	RefundAccepted int
+	RefundError    string // why the last refund request failed
 	DateAdd        string
 	DateUpdate     string
 }
 
 const applyColumns = `id, order_id, order_goods_id, user_id, type, logistics_status, reason, remark, pics, number, amount,
 	status, status2, logistics_content, out_refund_no, wx_out_trade_no, wx_amount, balance_amount, refund_id, refund_status,
-	merchant_remark, date_add, date_update`
+	merchant_remark, refund_accepted, refund_error, date_add, date_update`
 
 func scanApply(r interface{ Scan(...any) error }) (*RefundApply, error) {
 	a := new(RefundApply)
@@ -83,7 +90,7 @@ func scanApply(r interface{ Scan(...any) error }) (*RefundApply, error) {
 	var outRefundNo sql.NullString
 	err := r.Scan(&a.ID, &a.OrderID, &a.OrderGoodsID, &a.UserID, &a.Type, &a.LogisticsStatus, &a.Reason, &a.Remark, &pics,
 		&a.Number, &a.Amount, &a.Status, &a.Status2, &a.LogisticsContent, &outRefundNo, &a.WxOutTradeNo, &a.WxAmount,
-		&a.BalanceAmount, &a.RefundID, &a.RefundStatus, &a.MerchantRemark, &a.DateAdd, &a.DateUpdate)
+		&a.BalanceAmount, &a.RefundID, &a.RefundStatus, &a.MerchantRemark, &a.RefundAccepted, &a.RefundError, &a.DateAdd, &a.DateUpdate)
 	a.OutRefundNo = outRefundNo.String
 	if pics != "" {
 		a.Pics = strings.Split(pics, ",")
@@ -106,6 +113,15 @@ type ApplyInput struct {
 // open application (AfterSaleOpen otherwise), and refunds of a line
 // never add up to more than was paid for it.
 func (s *Store) ApplyRefund(ctx context.Context, in ApplyInput) (*RefundApply, error) {
+	// The reason goes to WeChat as the refund's refund_desc: text XML
+	// cannot carry would make the SDK refuse the refund at approval, with
+	// the application stuck. Refuse it now, while the buyer can fix it.
+	if err := CheckText("reason", "售后原因", in.Reason, 200); err != nil {
+		return nil, err
+	}
+	if err := CheckText("remark", "备注", in.Remark, 500); err != nil {
+		return nil, err
+	}
 	var id int64
 	err := s.change(ctx, in.UserID, in.OrderID, func(q q, o *Order) error {
 		if err := need(o, "申请售后", StatusPaid, StatusShipped, StatusReceived, StatusDone); err != nil {
@@ -212,12 +228,20 @@ func (s *Store) RefundApplies(ctx context.Context, userID, orderID, orderGoodsID
 	return scanAll(rows, err, func(r *sql.Rows) (*RefundApply, error) { return scanApply(r) })
 }
 
+// OpenApplies selects, in ListRefundApplies, the applications still
+// open: applied for or in progress.
+const OpenApplies = -2
+
 // ListRefundApplies returns a page of all applications, newest first,
-// with one status or any (status < 0), and how many match.
+// with one status, the open ones (OpenApplies) or any (-1), and how many
+// match.
 func (s *Store) ListRefundApplies(ctx context.Context, status, page, pageSize int) ([]*RefundApply, int, error) {
 	where, args := "1 = 1", []any{}
-	if status >= 0 {
+	switch {
+	case status >= 0:
 		where, args = "status = ?", []any{status}
+	case status == OpenApplies:
+		where, args = "status IN (?, ?)", []any{ApplyOpen, ApplyInProgress}
 	}
 	q := s.q(ctx)
 	var total int
@@ -267,23 +291,88 @@ func (s *Store) SetBackLogistics(ctx context.Context, userID, orderID, applyID i
 	})
 }
 
-// RefuseRefund refuses an open application.
-func (s *Store) RefuseRefund(ctx context.Context, applyID int64, remark string) (*RefundApply, error) {
+// RefuseRefund refuses an open application. An application in progress
+// whose refund never reached WeChat — WeChat refused it, the SDK refused
+// to send it, or absentAtWeChat: a refund query found no such refund —
+// can be refused too, so that it does not stay in progress for ever.
+func (s *Store) RefuseRefund(ctx context.Context, applyID int64, remark string, absentAtWeChat bool) (*RefundApply, error) {
+	if err := CheckText("remark", "拒绝原因", remark, 500); err != nil {
+		return nil, err
+	}
 	err := s.tx(ctx, func(q q) error {
 		n, err := q.update(`UPDATE refund_applies SET status = ?, merchant_remark = ?, date_update = ? WHERE id = ? AND status = ?`,
 			ApplyRefused, remark, s.stamp(), applyID, ApplyOpen)
-		if err == nil && n == 0 {
-			if _, err := s.apply(q, applyID, false); err != nil {
-				return err
-			}
-			return fail(Conflict, "只有待处理的售后申请可以拒绝 (after-sale %d is not open)", applyID)
+		if err != nil || n > 0 {
+			return err
 		}
-		return err
+		a, err := s.apply(q, applyID, true)
+		if err != nil {
+			return err
+		}
+		if a.Status == ApplyInProgress && a.WxAmount > 0 && (a.RefundAccepted == -1 || a.RefundAccepted == 0 && absentAtWeChat) {
+			n, err := q.update(`UPDATE refund_applies SET status = ?, merchant_remark = ?, date_update = ? WHERE id = ? AND status = ? AND refund_accepted = ?`,
+				ApplyRefused, remark, s.stamp(), applyID, ApplyInProgress, a.RefundAccepted)
+			if err == nil && n == 0 {
+				err = fail(Conflict, "售后申请状态已变化 (after-sale %d changed meanwhile)", applyID)
+			}
+			return err
+		}
+		if a.Status == ApplyInProgress && a.RefundAccepted == 1 {
+			return fail(Conflict, "微信支付已受理该退款，不能再拒绝 (WeChat accepted the refund of after-sale %d)", applyID)
+		}
+		return fail(Conflict, "只有待处理、或退款未被微信受理的售后申请可以拒绝 (after-sale %d cannot be refused)", applyID)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return s.apply(s.q(ctx), applyID, false)
+}
+
+// RefundSent records the outcome of a refund request: accepted by WeChat
+// (1), refused by WeChat or by the SDK before sending (-1), or unknown
+// (0: the answer was lost), with the reason of a failure.
+func (s *Store) RefundSent(ctx context.Context, applyID int64, accepted int, msg string) error {
+	_, err := s.w(ctx).exec(`UPDATE refund_applies SET refund_accepted = ?, refund_error = ?, date_update = ? WHERE id = ? AND status = ?`,
+		accepted, msg, s.stamp(), applyID, ApplyInProgress)
+	return err
+}
+
+// RefundsToReconcile returns up to limit applications waiting for a
+// WeChat refund, approved before approvedBefore and not checked since
+// checkedBefore, least recently checked first.
+func (s *Store) RefundsToReconcile(ctx context.Context, approvedBefore, checkedBefore time.Time, limit int) ([]*RefundApply, error) {
+	rows, err := s.q(ctx).query(`SELECT `+applyColumns+` FROM refund_applies
+		WHERE status = ? AND wx_amount > 0 AND refund_accepted >= 0 AND date_update <= ? AND date_checked <= ?
+		ORDER BY date_checked, id LIMIT ?`, ApplyInProgress, stampOf(approvedBefore), stampOf(checkedBefore), limit)
+	return scanAll(rows, err, func(r *sql.Rows) (*RefundApply, error) { return scanApply(r) })
+}
+
+// MarkRefundChecked records that the reconciliation loop asked WeChat
+// about an application's refund.
+func (s *Store) MarkRefundChecked(ctx context.Context, applyID int64) error {
+	_, err := s.w(ctx).exec(`UPDATE refund_applies SET date_checked = ? WHERE id = ?`, s.stamp(), applyID)
+	return err
+}
+
+// CheckText fails with Invalid when v cannot travel in WeChat Pay's XML
+// (invalid UTF-8, control characters other than tab and newlines,
+// U+FFFE/U+FFFF) or is longer than max characters. field is the
+// parameter's name, label its name for the buyer.
+func CheckText(field, label, v string, max int) error {
+	if !utf8.ValidString(v) {
+		return fail(Invalid, "%s含有无效字符 (%s is not valid UTF-8)", label, field)
+	}
+	n := 0
+	for _, r := range v {
+		n++
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f || r == 0xFFFE || r == 0xFFFF {
+			return fail(Invalid, "%s含有不能使用的控制字符 %U (%s contains the control character %U)", label, r, field, r)
+		}
+	}
+	if max > 0 && n > max {
+		return fail(Invalid, "%s最多 %d 个字 (%s is longer than %d characters)", label, max, field, max)
+	}
+	return nil
 }
 
 // RefundPlan is an approved application whose money is still to go back
@@ -313,7 +402,15 @@ func (s *Store) ApproveRefund(ctx context.Context, applyID int64) (*RefundPlan, 
 		}
 		switch {
 		case a.Status == ApplyInProgress && a.WxAmount > 0:
-			// retry: the plan was fixed by the first approval
+			// retry: the plan was fixed by the first approval. The refund
+			// is about to be sent again: its outcome is unknown until
+			// WeChat answers, so it cannot be refused meanwhile.
+			if a.RefundAccepted == 1 {
+				return fail(Conflict, "微信支付已受理该退款，正在等待结果 (WeChat accepted the refund; waiting for it)")
+			}
+			if _, err := q.exec(`UPDATE refund_applies SET refund_accepted = 0, date_update = ? WHERE id = ?`, s.stamp(), a.ID); err != nil {
+				return err
+			}
 		case a.Status != ApplyOpen:
 			return fail(Conflict, "售后申请已处理（%s）(after-sale %d is %d)", ApplyStatusText(a.Status), a.ID, a.Status)
 		default:
@@ -400,6 +497,8 @@ func (s *Store) finishRefund(q q, a *RefundApply, refundID string) error {
 
 // RefundNotice is what the shop takes from a decrypted refund notify.
 type RefundNotice struct {
+	OutTradeNo   string
+	TotalFee     money.Fen // of the payment
 	OutRefundNo  string
 	RefundID     string
 	RefundFee    money.Fen
@@ -426,12 +525,26 @@ func (s *Store) CompleteRefund(ctx context.Context, n RefundNotice) (*RefundAppl
 			return fmt.Errorf("store: refund notify for after-sale %d in status %d", a.ID, a.Status)
 		}
 		if n.RefundStatus != "SUCCESS" {
-			_, err := q.exec(`UPDATE refund_applies SET refund_status = ?, refund_id = ?, date_update = ? WHERE id = ?`,
+			_, err := q.exec(`UPDATE refund_applies SET refund_status = ?, refund_id = ?, refund_accepted = 1, date_update = ? WHERE id = ?`,
 				n.RefundStatus, n.RefundID, s.stamp(), a.ID)
 			return err
 		}
+		// req_info is AES-ECB without integrity and the envelope is not
+		// signed: before money moves, the refund must be the one the shop
+		// asked for, of this payment, for this amount.
 		if n.RefundFee != a.WxAmount {
 			return fmt.Errorf("store: refund %s was for %s yuan, notify says %s", a.OutRefundNo, a.WxAmount, n.RefundFee)
+		}
+		if n.OutTradeNo != a.WxOutTradeNo {
+			return fmt.Errorf("store: refund %s is of payment %s, notify says %s", a.OutRefundNo, a.WxOutTradeNo, n.OutTradeNo)
+		}
+		p, err := s.wxPayment(q, "out_trade_no", a.WxOutTradeNo, false)
+		if err != nil {
+			return err
+		}
+		if !p.Paid || n.TotalFee != p.Money {
+			return fmt.Errorf("store: refund %s: payment %s is for %s yuan (paid %v), notify says %s",
+				a.OutRefundNo, p.OutTradeNo, p.Money, p.Paid, n.TotalFee)
 		}
 		return s.finishRefund(q, a, n.RefundID)
 	})

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"errors"
@@ -72,33 +73,60 @@ func (s *Store) User(ctx context.Context, id int64) (*User, error) {
 	return u, err
 }
 
-// IssueToken creates a new login token for the user. Tokens live in the
-// database, so a restart keeps everyone logged in.
+// IssueToken creates a new login token for the user, valid for the
+// policy's TokenTTL. Only its hash is stored: the database never holds a
+// token that would log anyone in, and a restart keeps everyone logged in.
 func (s *Store) IssueToken(ctx context.Context, userID int64) (string, error) {
-	b := make([]byte, 24)
-	if _, err := rand.Read(b); err != nil {
+	tok, err := newToken()
+	if err != nil {
 		return "", err
 	}
-	tok := hex.EncodeToString(b)
-	_, err := s.q(ctx).exec(`INSERT INTO tokens (token, user_id, date_add) VALUES (?, ?, ?)`, tok, userID, s.stamp())
+	now := s.now()
+	_, err = s.w(ctx).exec(`INSERT INTO user_tokens (token_hash, user_id, date_add, date_expire) VALUES (?, ?, ?, ?)`,
+		HashToken(tok), userID, stampOf(now), stampOf(now.Add(s.policy.TokenTTL)))
 	if err != nil {
 		return "", fmt.Errorf("store: issue token: %w", err)
 	}
 	return tok, nil
 }
 
+// newToken returns 24 random bytes in hex.
+func newToken() (string, error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// HashToken is how tokens are kept: the hex SHA-256 of the token. The
+// tokens are 192 random bits, so a plain hash (no salt, no stretching)
+// is as strong as the token itself.
+func HashToken(tok string) string {
+	h := sha256.Sum256([]byte(tok))
+	return hex.EncodeToString(h[:])
+}
+
 // UserByToken returns the user a token was issued to, or an
-// Unauthenticated error.
+// Unauthenticated error when the token is unknown, expired or logged out.
 func (s *Store) UserByToken(ctx context.Context, token string) (*User, error) {
 	if token == "" {
 		return nil, fail(Unauthenticated, "未登录 (token missing)")
 	}
 	u, err := scanUser(s.q(ctx).row(`SELECT u.id, u.openid, u.nick, u.mobile, u.balance, u.consumed, u.score, u.date_add
-		FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token = ?`, token))
+		FROM user_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.date_expire > ?`,
+		HashToken(token), s.stamp()))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fail(Unauthenticated, "登录已失效，请重新登录 (invalid token)")
+		return nil, fail(Unauthenticated, "登录已失效，请重新登录 (invalid or expired token)")
 	}
 	return u, err
+}
+
+// Logout revokes a token. Revoking an unknown token is not an error: the
+// result, a token that logs nobody in, is the same.
+func (s *Store) Logout(ctx context.Context, token string) error {
+	_, err := s.w(ctx).exec(`DELETE FROM user_tokens WHERE token_hash = ?`, HashToken(token))
+	return err
 }
 
 // BalanceLog is one change of a user's balance.
