@@ -958,7 +958,7 @@ func setValue(dst any, v string) error {
 		if s == "" {
 			return nil
 		}
-		t, ok := parseBillTime(s)
+		t, ok := quickTime(s, timeLayoutDash)
 		if !ok {
 			var err error
 			if t, err = time.ParseInLocation(timeLayoutDash, s, beijing); err != nil {
@@ -970,43 +970,6 @@ func setValue(dst any, v string) error {
 		panic(fmt.Sprintf("wxpay: bill column of type %T", dst)) // a bug in the column tables
 	}
 	return nil
-}
-
-// parseBillTime reads the one form a bill writes its times in, exactly
-// "2006-01-02 15:04:05" with a date and time that exist, as Beijing time.
-// Anything else, it leaves to time.ParseInLocation, which is five times
-// slower on this form and accepts a few more (fractional seconds).
-func parseBillTime(s string) (time.Time, bool) {
-	if len(s) != len(timeLayoutDash) || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':' {
-		return time.Time{}, false
-	}
-	ok := true
-	num := func(i, n int) int {
-		v := 0
-		for _, c := range []byte(s[i : i+n]) {
-			ok = ok && '0' <= c && c <= '9'
-			v = v*10 + int(c-'0')
-		}
-		return v
-	}
-	y, mo, d, h, mi, sec := num(0, 4), num(5, 2), num(8, 2), num(11, 2), num(14, 2), num(17, 2)
-	if !ok || mo < 1 || mo > 12 || d < 1 || d > daysIn(time.Month(mo), y) || h > 23 || mi > 59 || sec > 59 {
-		return time.Time{}, false
-	}
-	return time.Date(y, time.Month(mo), d, h, mi, sec, 0, beijing), true
-}
-
-func daysIn(m time.Month, year int) int {
-	switch m {
-	case time.February:
-		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
-			return 29
-		}
-		return 28
-	case time.April, time.June, time.September, time.November:
-		return 30
-	}
-	return 31
 }
 
 // parseDecimal parses a decimal amount such as "6.00", "-0.01" or "0" into

@@ -895,22 +895,28 @@ func BenchmarkParseBill(b *testing.B) {
 	})
 }
 
-// TestParseBillTime holds the fast path of bill times to what
+// TestQuickTime holds the fast path of the API's two time layouts to what
 // time.ParseInLocation says of the same text.
-func TestParseBillTime(t *testing.T) {
-	for _, s := range []string{
-		"2019-07-25 08:35:41", "2024-02-29 23:59:59", "2023-02-29 10:00:00", "1900-02-29 00:00:00", "2000-02-29 00:00:00",
-		"2019-04-31 00:00:00", "2019-12-31 24:00:00", "2019-12-31 23:60:00", "2019-12-31 23:00:60", "2019-00-10 00:00:00",
-		"2019-13-10 00:00:00", "2019-07-00 08:35:41", "2019-7-25 08:35:41", "2019/07/25 08:35:41", "2019-07-25T08:35:41",
-		"2019-07-25 08:35:4x", "+019-07-25 08:35:41", "2019-07-25 08:35:41.5", "0000-01-01 00:00:00", "9999-12-31 23:59:59",
+func TestQuickTime(t *testing.T) {
+	for _, tt := range []struct{ layout, s string }{
+		{timeLayoutDash, "2019-07-25 08:35:41"}, {timeLayoutDash, "2024-02-29 23:59:59"}, {timeLayoutDash, "2023-02-29 10:00:00"},
+		{timeLayoutDash, "1900-02-29 00:00:00"}, {timeLayoutDash, "2000-02-29 00:00:00"}, {timeLayoutDash, "2019-04-31 00:00:00"},
+		{timeLayoutDash, "2019-12-31 24:00:00"}, {timeLayoutDash, "2019-12-31 23:60:00"}, {timeLayoutDash, "2019-12-31 23:00:60"},
+		{timeLayoutDash, "2019-00-10 00:00:00"}, {timeLayoutDash, "2019-13-10 00:00:00"}, {timeLayoutDash, "2019-07-00 08:35:41"},
+		{timeLayoutDash, "2019-7-25 08:35:41"}, {timeLayoutDash, "2019/07/25 08:35:41"}, {timeLayoutDash, "2019-07-25T08:35:41"},
+		{timeLayoutDash, "2019-07-25 08:35:4x"}, {timeLayoutDash, "+019-07-25 08:35:41"}, {timeLayoutDash, "2019-07-25 08:35:41.5"},
+		{timeLayoutDash, "0000-01-01 00:00:00"}, {timeLayoutDash, "9999-12-31 23:59:59"},
+		{timeLayoutCompact, "20150806125346"}, {timeLayoutCompact, "20240229235959"}, {timeLayoutCompact, "20230229000000"},
+		{timeLayoutCompact, "20151306125346"}, {timeLayoutCompact, "2015080612534"}, {timeLayoutCompact, "2015080612534x"},
+		{timeLayoutCompact, "20150806246000"}, {timeLayoutCompact, "-0150806125346"}, {timeLayoutCompact, "2015-08-06 12:53"},
 	} {
-		want, err := time.ParseInLocation(timeLayoutDash, s, beijing)
-		got, ok := parseBillTime(s)
+		want, err := time.ParseInLocation(tt.layout, tt.s, beijing)
+		got, ok := quickTime(tt.s, tt.layout)
 		if ok && (err != nil || !got.Equal(want) || got.Location() != want.Location()) {
-			t.Errorf("parseBillTime(%q) = %v; time.ParseInLocation says %v, %v", s, got, want, err)
+			t.Errorf("quickTime(%q) = %v; time.ParseInLocation says %v, %v", tt.s, got, want, err)
 		}
-		if !ok && err == nil && len(s) == len(timeLayoutDash) {
-			t.Errorf("parseBillTime(%q) refused a time of the exact form: %v", s, want)
+		if !ok && err == nil && len(tt.s) == len(tt.layout) {
+			t.Errorf("quickTime(%q) refused a time of the exact form: %v", tt.s, want)
 		}
 	}
 }
