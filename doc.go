@@ -91,6 +91,13 @@
 // [Client.NativeCallbackHandler] answers WeChat's callback when a payer
 // scans it.
 //
+// Recurring deduction (委托代扣): the payer signs a contract through
+// [Client.ContractEntrustWebURL] (or the H5, mini-program and APP
+// variants, or [Client.ContractOrder] while paying); the signed contract
+// notify reaches [Client.ContractNotifyHandler]; [Client.PapPayApply]
+// deducts, with the result as a payment notify; [Client.QueryContract],
+// [Client.DeleteContract] and [Client.PapOrderQuery] follow.
+//
 // Endpoints that have no typed method here are reached with
 // [Client.Call], whose [CallOptions] cover their quirks: other names for
 // the merchant fields, a fixed sign type, no sign_type at all, an

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -151,35 +150,7 @@ func (c *Client) NativeCallbackHandler(fn func(context.Context, *NativeCallback)
 	if fn == nil {
 		panic("wxpay: NativeCallbackHandler with a nil callback")
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		reject := func(status int, reason string, err error) {
-			attrs := []slog.Attr{slog.String("reason", reason), slog.Int("status", status), slog.String("remote", r.RemoteAddr)}
-			if err != nil {
-				attrs = append(attrs, slog.String("error", err.Error()))
-			}
-			c.notifyLogger().LogAttrs(r.Context(), slog.LevelWarn, "wxpay: native callback rejected", attrs...)
-			replyNotify(w, status, reason)
-		}
-		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", http.MethodPost)
-			reject(http.StatusMethodNotAllowed, "method not allowed", nil)
-			return
-		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodySize))
-		if err != nil {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				reject(http.StatusRequestEntityTooLarge, "body too large", err)
-				return
-			}
-			reject(http.StatusBadRequest, "cannot read body", err)
-			return
-		}
-		cb, err := c.ParseNativeCallback(body)
-		if err != nil {
-			reject(http.StatusBadRequest, rejectReason(err), err)
-			return
-		}
+	return inbound(c, "native callback", c.ParseNativeCallback, func(w http.ResponseWriter, r *http.Request, cb *NativeCallback) error {
 		reply := Params{"return_code": "SUCCESS", "appid": c.appID, "mch_id": c.mchID, "nonce_str": c.nonce(), "result_code": "SUCCESS"}
 		prepayID, err := fn(r.Context(), cb)
 		if err == nil {
@@ -197,6 +168,7 @@ func (c *Client) NativeCallbackHandler(fn func(context.Context, *NativeCallback)
 		w.Header().Set("Content-Type", "text/xml")
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(reply.AppendXML(nil))
+		return nil
 	})
 }
 

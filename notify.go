@@ -58,6 +58,8 @@ type PayNotify struct {
 
 	PromotionDetail string // JSON; sent instead of the coupon fields for single-item discounts
 
+	ContractID string // a recurring deduction's (TradeType TradeTypePAP): the contract it was deducted under
+
 	Raw Params // the whole verified notify
 }
 
@@ -127,6 +129,7 @@ func newPayNotify(p Params) (*PayNotify, error) {
 		ErrCode:            p["err_code"],
 		ErrCodeDes:         p["err_code_des"],
 		PromotionDetail:    p["promotion_detail"],
+		ContractID:         p["contract_id"],
 		Raw:                p,
 	}
 	if r.err != nil {
@@ -424,9 +427,25 @@ func (c *Client) notifyLogger() *slog.Logger {
 	return slog.Default()
 }
 
-// notifyHandler is the one notify handler: read, parse (which
-// authenticates), deliver, reply, and log every rejection.
+// notifyHandler is the handler of the notifies: deliver, then reply
+// SUCCESS, or FAIL (HTTP 500) when deliver fails, so that WeChat resends.
 func notifyHandler[T any](c *Client, kind string, parse func([]byte) (*T, error), deliver func(context.Context, *T) error) http.Handler {
+	return inbound(c, kind, parse, func(w http.ResponseWriter, r *http.Request, n *T) error {
+		if err := deliver(r.Context(), n); err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte(notifySuccess))
+		return nil
+	})
+}
+
+// inbound is the one handler of what WeChat posts to a merchant (the
+// notifies, the mode-1 callback): POST only, at most MaxBodySize read,
+// parsed (which authenticates) and answered; every rejection, answer's
+// error included, is logged with its reason and replied FAIL.
+func inbound[T any](c *Client, kind string, parse func([]byte) (*T, error), answer func(http.ResponseWriter, *http.Request, *T) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		reject := func(status int, reason string, err error) {
 			attrs := []slog.Attr{slog.String("reason", reason), slog.Int("status", status), slog.String("remote", r.RemoteAddr)}
@@ -456,13 +475,9 @@ func notifyHandler[T any](c *Client, kind string, parse func([]byte) (*T, error)
 			reject(http.StatusBadRequest, rejectReason(err), err)
 			return
 		}
-		if err := deliver(r.Context(), n); err != nil {
+		if err := answer(w, r, n); err != nil {
 			reject(http.StatusInternalServerError, "not processed", err)
-			return
 		}
-		w.Header().Set("Content-Type", "text/xml")
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write([]byte(notifySuccess))
 	})
 }
 

@@ -220,3 +220,13 @@ func (b *request) oneOfValues(name, v string, allowed ...string) {
 	}
 	b.fail(name, fmt.Sprintf("is %q, must be one of %s", v, strings.Join(allowed, ", ")))
 }
+
+// digits checks that v, if set, is a decimal number.
+func (b *request) digits(name, v string) {
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			b.fail(name, "must be a number")
+			return
+		}
+	}
+}

@@ -25,6 +25,10 @@
 //	POST /mmpaymkttransfers/sendredpack, sendgroupredpack, sendminiprogramhb, gethbinfo
 //	     (certificate, MD5 without sign_type, unsigned answers)
 //	POST /tools/shorturl
+//	POST /papay/preentrustweb, /pay/contractorder, /pay/pappayapply,
+//	     /papay/querycontract, /papay/deletecontract, /pay/paporderquery
+//	     (and the service provider's /papay/partner/..., /pay/partner/pappayapply)
+//	GET  /papay/h5entrustweb, /papay/partner/h5entrustweb
 //
 // and behaves as WeChat does: requests must be POSTed XML for the
 // server's appid and mch_id, signed with its API key (MD5, or HMAC-SHA256
@@ -46,6 +50,12 @@
 // sends forged notifies, and Requests and Notifies record everything for
 // assertions.
 //
+// Recurring deduction (委托代扣) keeps contracts: SignContract plays the
+// payer signing through a signing link (checked as WeChat checks it) and
+// posts the contract notify; TerminateContract plays the payer
+// terminating; PapPayApply deducts from a signed contract at once and
+// posts the payment notify.
+//
 // WithSandbox turns the server into WeChat's sandbox, under both of its
 // path prefixes and with its sandbox key; WithSubMerchants makes the
 // merchant a service provider whose requests name a sub-merchant.
@@ -53,7 +63,8 @@
 // WithMerchant adds merchants, each answered with its own key and
 // certificate and seeing only its own orders; WithListener and
 // WithHostnames serve on a fixed address under other names; WithStateFile
-// keeps orders, refunds, notifies and certificates across restarts; and
+// keeps orders, refunds, notifies, profit sharing, red packets, contracts
+// and certificates across restarts; and
 // WithLogger logs one line per request and notify attempt, with the
 // reason of every refusal. cmd/wxpaytest runs the server so as a
 // long-lived process with a JSON control API, for backends in any
@@ -89,6 +100,9 @@
 //     chosen by amount), unified order included under the XDC prefix.
 //   - Order and refund numbers are unique per server, not per
 //     sub-merchant.
+//   - The signing pages are not served: SignContract and its siblings
+//     stand for the payer opening them. A deduction (pappayapply) is paid
+//     at once, never left ACCEPT, and any plan_id is a plan.
 //   - Error texts (return_msg, err_code_des) follow WeChat's where they
 //     are known and are close approximations elsewhere; err_codes follow
 //     the documentation and observed answers.

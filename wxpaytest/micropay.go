@@ -66,8 +66,9 @@ func (s *Server) SetCodeBehavior(authCode string, b CodeBehavior) error {
 	}
 	b.Payment.Coupons = append([]wxpay.Coupon(nil), b.Payment.Coupons...)
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.st.codes[authCode] = b
+	s.mu.Unlock()
+	s.persist()
 	return nil
 }
 

@@ -102,6 +102,7 @@ func (s *Server) ScanProduct(ctx context.Context, productID, openID string) (*Sc
 	default:
 		return nil, fmt.Errorf("wxpaytest: ScanProduct: reply result_code %q", res.ResultCode)
 	}
+	defer s.persist() // the order's payer
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for no, o := range s.st.orders {

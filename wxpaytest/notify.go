@@ -32,6 +32,7 @@ type NotifyAttempt struct {
 	Forged      bool   // sent by SendForgedNotify
 	OutTradeNo  string // the order notified about
 	OutRefundNo string // the refund, for refund notifies
+	ContractID  string // the contract, for contract notifies
 	Attempt     int    // 1 for the first delivery, 2 for the first retry, …
 	Time        time.Time
 	URL         string
@@ -58,6 +59,7 @@ type delivery struct {
 	url         string
 	outTradeNo  string
 	outRefundNo string
+	contractID  string
 	body        []byte
 	notBefore   time.Time // no first attempt before this (Payment.NotifyDelay)
 
@@ -174,7 +176,7 @@ func (s *Server) giveUpLocked(d *delivery) {
 // post sends one attempt of d.
 func (s *Server) post(ctx context.Context, d delivery, attempt int) NotifyAttempt {
 	a := NotifyAttempt{
-		Kind: d.kind, OutTradeNo: d.outTradeNo, OutRefundNo: d.outRefundNo,
+		Kind: d.kind, OutTradeNo: d.outTradeNo, OutRefundNo: d.outRefundNo, ContractID: d.contractID,
 		Attempt: attempt, Time: s.cfg.now(), URL: d.url, Body: d.body,
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.url, bytes.NewReader(d.body))

@@ -16,13 +16,14 @@ import (
 )
 
 var (
-	// ErrNotFound is returned (wrapped) by the test controls for an order
-	// or refund the server does not know.
-	ErrNotFound = errors.New("wxpaytest: no such order or refund")
+	// ErrNotFound is returned (wrapped) by the test controls for what the
+	// server does not know: an order, a refund, a red packet, a contract.
+	// The wrapping error names it.
+	ErrNotFound = errors.New("wxpaytest: not found")
 
-	// ErrState is returned (wrapped) by the test controls for an order or
-	// refund whose state does not allow the action, such as paying an
-	// order twice.
+	// ErrState is returned (wrapped) by the test controls for an order, a
+	// refund, a red packet or a contract whose state does not allow the
+	// action, such as paying an order twice.
 	ErrState = errors.New("wxpaytest: not allowed in this state")
 )
 
@@ -44,6 +45,11 @@ type store struct {
 	redPacks  map[string]*redPack              // by mch_billno
 	holdPacks bool                             // HoldRedPacks
 	shortURLs map[string]string                // long_url → short_url
+
+	contracts     map[string]*contract    // by contract_id
+	contractCodes map[string]*contract    // by contractKey: the latest of each plan and code
+	preEntrusts   map[string]wxpay.Params // PreEntrustWeb's requests, by pre_entrustweb_id
+	h5Sessions    map[string]wxpay.Params // H5 signing requests, by the id in their redirect_url
 }
 
 func newStore() store {
@@ -60,6 +66,11 @@ func newStore() store {
 		returns:    map[string]*shareReturn{},
 		redPacks:   map[string]*redPack{},
 		shortURLs:  map[string]string{},
+
+		contracts:     map[string]*contract{},
+		contractCodes: map[string]*contract{},
+		preEntrusts:   map[string]wxpay.Params{},
+		h5Sessions:    map[string]wxpay.Params{},
 	}
 }
 
@@ -89,6 +100,10 @@ type order struct {
 	reversals int          // Reverse calls so far
 
 	scanner string // the payer whose mode-1 scan led to the order (ScanProduct)
+
+	// Recurring deduction: the contract a PAP order was deducted under,
+	// or the one a ContractOrder order signed once paid.
+	contractID string
 }
 
 // Payment says how the payer paid, for PayWith. Zero fields get the
@@ -379,6 +394,9 @@ func (s *Server) PayWith(outTradeNo string, pm Payment) error {
 			d.notBefore = time.Now().Add(pm.NotifyDelay)
 		}
 		s.startNotify(d)
+	}
+	if cd := s.contractOfOrder(outTradeNo); cd != nil {
+		s.startNotify(cd)
 	}
 	s.persist()
 	return nil

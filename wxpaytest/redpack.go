@@ -183,6 +183,14 @@ var redPackMoves = map[wxpay.RedPackStatus][]wxpay.RedPackStatus{
 // opened within 24 hours); RFUND_ING to REFUND. Any other move is
 // ErrState; an unknown packet ErrNotFound.
 func (s *Server) SetRedPackStatus(mchBillNo string, status wxpay.RedPackStatus) error {
+	if err := s.setRedPackStatus(mchBillNo, status); err != nil {
+		return err
+	}
+	s.persist()
+	return nil
+}
+
+func (s *Server) setRedPackStatus(mchBillNo string, status wxpay.RedPackStatus) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rp := s.st.redPacks[mchBillNo]
@@ -224,6 +232,7 @@ func (s *Server) HoldRedPacks(hold bool) {
 	s.mu.Lock()
 	s.st.holdPacks = hold
 	s.mu.Unlock()
+	s.persist()
 }
 
 // RedPackStatus returns the state of the red packet mchBillNo.

@@ -421,6 +421,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rec.Body, _ = io.ReadAll(io.LimitReader(r.Body, wxpay.MaxBodySize+1))
 
+	if get := getEndpoints[r.URL.Path]; get != nil && r.Method == http.MethodGet {
+		s.serveGet(w, r, get) // a signing request WeChat answers to a GET (contract.go)
+		return
+	}
 	rt, known := s.route(r.URL.Path)
 	var f *Fault
 	if known {

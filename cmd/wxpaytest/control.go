@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	_ "embed"
 	"encoding/base64"
@@ -8,7 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -243,6 +247,135 @@ func (a *app) controlHandler() http.Handler {
 		s.SetNotifyDelays(ds...)
 		return map[string]any{"delays_ms": body.DelaysMS}, nil
 	})
+	handle("GET /profitsharing/{out_trade_no}/unsplit", func(r *http.Request) (any, error) {
+		n, err := s.UnsplitAmount(r.PathValue("out_trade_no"))
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"out_trade_no": r.PathValue("out_trade_no"), "unsplit_amount": n}, nil
+	})
+	handle("GET /redpacks/{mch_billno}", func(r *http.Request) (any, error) {
+		st, err := s.RedPackStatus(r.PathValue("mch_billno"))
+		if err != nil {
+			return nil, err
+		}
+		return map[string]string{"mch_billno": r.PathValue("mch_billno"), "status": string(st)}, nil
+	})
+	handle("PUT /redpacks/{mch_billno}/status", func(r *http.Request) (any, error) {
+		var body struct {
+			Status string `json:"status"`
+		}
+		if err := decode(r, &body); err != nil {
+			return nil, err
+		}
+		if !redPackStatuses[wxpay.RedPackStatus(body.Status)] {
+			return nil, fmt.Errorf("status %q: want one of SENDING, SENT, FAILED, RECEIVED, RFUND_ING, REFUND", body.Status)
+		}
+		if err := s.SetRedPackStatus(r.PathValue("mch_billno"), wxpay.RedPackStatus(body.Status)); err != nil {
+			return nil, err
+		}
+		return map[string]string{"mch_billno": r.PathValue("mch_billno"), "status": body.Status}, nil
+	})
+	handle("PUT /redpacks/hold", func(r *http.Request) (any, error) {
+		var body struct {
+			Hold *bool `json:"hold"`
+		}
+		if err := decode(r, &body); err != nil {
+			return nil, err
+		}
+		if body.Hold == nil {
+			return nil, errors.New(`want {"hold": true} or {"hold": false}`)
+		}
+		s.HoldRedPacks(*body.Hold)
+		return map[string]bool{"hold": *body.Hold}, nil
+	})
+	handle("POST /native/scan", func(r *http.Request) (any, error) {
+		var body struct {
+			ProductID string `json:"product_id"`
+			OpenID    string `json:"openid"`
+		}
+		if err := decode(r, &body); err != nil {
+			return nil, err
+		}
+		if a.cfg.nativeURL == "" {
+			return nil, errors.New("no mode-1 callback URL: start wxpaytest with -native-callback-url")
+		}
+		if body.ProductID == "" {
+			return nil, errors.New("product_id is required")
+		}
+		res, err := s.ScanProduct(r.Context(), body.ProductID, body.OpenID)
+		if err != nil {
+			return nil, err
+		}
+		return scanJSON{
+			ResultCode: res.ResultCode, ErrCodeDes: res.ErrCodeDes, PrepayID: res.PrepayID, OutTradeNo: res.OutTradeNo,
+			OpenID: res.OpenID, Reply: strings.ToValidUTF8(string(res.Reply), "\uFFFD"),
+		}, nil
+	})
+	handle("GET /contracts", func(*http.Request) (any, error) {
+		out := []contractJSON{}
+		for _, c := range s.Contracts() {
+			out = append(out, contractOf(c))
+		}
+		slices.SortFunc(out, func(x, y contractJSON) int {
+			return cmp.Or(strings.Compare(x.PlanID, y.PlanID), strings.Compare(x.ContractCode, y.ContractCode), strings.Compare(x.ContractID, y.ContractID))
+		})
+		return out, nil
+	})
+	handle("POST /contracts/sign", func(r *http.Request) (any, error) {
+		var body struct {
+			Link string `json:"link"`
+		}
+		if err := decode(r, &body); err != nil {
+			return nil, err
+		}
+		if body.Link == "" {
+			return nil, errors.New("link is required: the signing link, or the redirect_url of an H5 signing request")
+		}
+		return signed(s.SignContract(a.serverLink(body.Link)))
+	})
+	handle("POST /contracts/sign-miniprogram", func(r *http.Request) (any, error) {
+		var body struct {
+			ExtraData wxpay.Params `json:"extra_data"`
+		}
+		if err := decode(r, &body); err != nil {
+			return nil, err
+		}
+		if len(body.ExtraData) == 0 {
+			return nil, errors.New("extra_data is required: the mini program's extraData, as an object of strings")
+		}
+		return signed(s.SignMiniProgramContract(body.ExtraData))
+	})
+	handle("POST /contracts/sign-preentrust", func(r *http.Request) (any, error) {
+		var body struct {
+			PreEntrustWebID string `json:"pre_entrustweb_id"`
+		}
+		if err := decode(r, &body); err != nil {
+			return nil, err
+		}
+		if body.PreEntrustWebID == "" {
+			return nil, errors.New("pre_entrustweb_id is required")
+		}
+		return signed(s.SignPreEntrust(body.PreEntrustWebID))
+	})
+	handle("POST /contracts/{contract_id}/terminate", func(r *http.Request) (any, error) {
+		if err := s.TerminateContract(r.PathValue("contract_id")); err != nil {
+			return nil, err
+		}
+		return map[string]any{"contract_id": r.PathValue("contract_id"), "terminated": true}, nil
+	})
+	handle("PUT /endpoints/{path...}", func(r *http.Request) (any, error) {
+		var body endpointJSON
+		if err := decode(r, &body); err != nil {
+			return nil, err
+		}
+		path := "/" + r.PathValue("path")
+		if body.ErrCode == "" && body.ErrCodeDes != "" {
+			return nil, errors.New("err_code_des without err_code")
+		}
+		s.Handle(path, body.endpoint())
+		return map[string]string{"path": path}, nil
+	})
 	handle("POST /reset", func(*http.Request) (any, error) {
 		s.Reset()
 		return map[string]bool{"reset": true}, nil
@@ -258,6 +391,118 @@ func ok(err error) (any, error) {
 		return nil, err
 	}
 	return map[string]bool{"ok": true}, nil
+}
+
+func signed(contractID string, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"contract_id": contractID}, nil
+}
+
+// serverLink gives a signing link the origin of srv.URL, which
+// SignContract holds links to, when the link names the server as a
+// client reaches it: under -public-host, a -hostname, localhost or a
+// loopback address, on one of the API's ports. The process answers on
+// all of them; the Go server knows one URL. Another origin is left for
+// SignContract to refuse, as a link built on the wrong base URL must be.
+func (a *app) serverLink(link string) string {
+	u, err := url.Parse(link)
+	if err != nil || u.Scheme != "https" || !strings.HasPrefix(link, "https://"+u.Host+"/") {
+		return link
+	}
+	host, port, err := net.SplitHostPort(u.Host)
+	if err != nil || !slices.Contains(a.apiPorts, port) {
+		return link
+	}
+	names := append([]string{"localhost", a.cfg.publicHost}, a.cfg.hostnames...)
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	if !slices.ContainsFunc(names, func(n string) bool { return n != "" && strings.EqualFold(n, host) }) &&
+		(ip == nil || !ip.IsLoopback() && !slices.ContainsFunc(a.apiHosts, func(h string) bool { return ip.Equal(net.ParseIP(h)) })) {
+		return link
+	}
+	return a.srv.URL + link[len("https://"+u.Host):]
+}
+
+// redPackStatuses are the states of wxpay.RedPackStatus.
+var redPackStatuses = map[wxpay.RedPackStatus]bool{
+	wxpay.RedPackSending: true, wxpay.RedPackSent: true, wxpay.RedPackFailed: true,
+	wxpay.RedPackReceived: true, wxpay.RedPackRefunding: true, wxpay.RedPackRefund: true,
+}
+
+// scanJSON is wxpaytest.ScanResult in JSON.
+type scanJSON struct {
+	ResultCode string `json:"result_code"`
+	ErrCodeDes string `json:"err_code_des,omitempty"`
+	PrepayID   string `json:"prepay_id,omitempty"`
+	OutTradeNo string `json:"out_trade_no,omitempty"`
+	OpenID     string `json:"openid"`
+	Reply      string `json:"reply"`
+}
+
+// contractJSON is wxpaytest.ContractInfo in JSON.
+type contractJSON struct {
+	ContractID             string `json:"contract_id"`
+	PlanID                 string `json:"plan_id"`
+	ContractCode           string `json:"contract_code"`
+	ContractDisplayAccount string `json:"contract_display_account"`
+	RequestSerial          string `json:"request_serial"`
+	OpenID                 string `json:"openid"`
+	SubMchID               string `json:"sub_mch_id,omitempty"`
+	NotifyURL              string `json:"notify_url"`
+	Terminated             bool   `json:"terminated"`
+	TerminationMode        int    `json:"termination_mode,omitempty"`
+	TerminationRemark      string `json:"termination_remark,omitempty"`
+}
+
+func contractOf(c wxpaytest.ContractInfo) contractJSON {
+	return contractJSON{
+		ContractID: c.ContractID, PlanID: c.PlanID, ContractCode: c.ContractCode, ContractDisplayAccount: c.ContractDisplayAccount,
+		RequestSerial: c.RequestSerial, OpenID: c.OpenID, SubMchID: c.SubMchID, NotifyURL: c.NotifyURL,
+		Terminated: c.Terminated, TerminationMode: c.TerminationMode, TerminationRemark: c.TerminationRemark,
+	}
+}
+
+// endpointJSON is wxpaytest.Endpoint in JSON, its Answer a canned one:
+// the answer fields, plus the request's values of the echo fields, or a
+// business failure (err_code) or a refusal (return_msg).
+type endpointJSON struct {
+	Cert       bool              `json:"cert"`
+	AppIDField string            `json:"appid_field"`
+	MchIDField string            `json:"mch_id_field"`
+	NoSignType bool              `json:"no_sign_type"`
+	HMACOnly   bool              `json:"hmac_only"`
+	Unsigned   bool              `json:"unsigned"`
+	Answer     map[string]string `json:"answer"`
+	Echo       []string          `json:"echo"`
+	ErrCode    string            `json:"err_code"`
+	ErrCodeDes string            `json:"err_code_des"`
+	ReturnMsg  string            `json:"return_msg"`
+}
+
+func (e endpointJSON) endpoint() wxpaytest.Endpoint {
+	return wxpaytest.Endpoint{
+		Cert: e.Cert, AppIDField: e.AppIDField, MchIDField: e.MchIDField, NoSignType: e.NoSignType,
+		HMACOnly: e.HMACOnly, Unsigned: e.Unsigned,
+		Answer: func(req wxpay.Params) (wxpay.Params, error) {
+			switch {
+			case e.ReturnMsg != "":
+				return nil, errors.New(e.ReturnMsg)
+			case e.ErrCode != "":
+				return nil, &wxpay.Error{ErrCode: e.ErrCode, ErrCodeDes: e.ErrCodeDes}
+			}
+			fields := wxpay.Params{}
+			for k, v := range e.Answer {
+				fields[k] = v
+			}
+			for _, k := range e.Echo {
+				if v, ok := req[k]; ok {
+					fields[k] = v
+				}
+			}
+			return fields, nil
+		},
+	}
 }
 
 // decode reads a JSON body; an empty one is the zero value.
@@ -412,6 +657,7 @@ type attemptJSON struct {
 	Forged       bool      `json:"forged"`
 	OutTradeNo   string    `json:"out_trade_no"`
 	OutRefundNo  string    `json:"out_refund_no,omitempty"`
+	ContractID   string    `json:"contract_id,omitempty"`
 	Attempt      int       `json:"attempt"`
 	Time         time.Time `json:"time"`
 	URL          string    `json:"url"`
@@ -425,7 +671,7 @@ type attemptJSON struct {
 
 func attemptOf(a wxpaytest.NotifyAttempt) attemptJSON {
 	j := attemptJSON{
-		Kind: string(a.Kind), Forged: a.Forged, OutTradeNo: a.OutTradeNo, OutRefundNo: a.OutRefundNo,
+		Kind: string(a.Kind), Forged: a.Forged, OutTradeNo: a.OutTradeNo, OutRefundNo: a.OutRefundNo, ContractID: a.ContractID,
 		Attempt: a.Attempt, Time: a.Time, URL: a.URL, Body: string(a.Body), StatusCode: a.StatusCode,
 		Reply: strings.ToValidUTF8(string(a.Reply), "\uFFFD"), Acknowledged: a.Acknowledged, GaveUp: a.GaveUp,
 	}

@@ -6,9 +6,10 @@
 // /secapi/pay/refund, …; the merchant certificate is required on
 // /secapi/), with its own certificate authority, and a control API, plain
 // HTTP and JSON, on a second port: pay an order, fail or complete a
-// refund, inject faults, forge notifies, list requests and notify
-// attempts, wait for the notifies, reset. GET /openapi.json on the control
-// port describes it.
+// refund, inject faults, forge notifies, move red packets on, scan a
+// Native mode-1 QR code, sign and terminate contracts, list requests and
+// notify attempts, wait for the notifies, reset. GET /openapi.json on the
+// control port describes it.
 //
 // Usage:
 //
@@ -20,7 +21,8 @@
 // (the certificate authority to trust), apiclient_cert.pem,
 // apiclient_key.pem and apiclient_cert.p12 (password: the mch_id) of each
 // merchant, and wxpaytest.json with the URLs and credentials. With -state
-// FILE, orders, refunds, notifies and the certificates survive a restart.
+// FILE, orders, refunds, notifies, profit sharing, red packets, short
+// URLs, contracts and the certificates survive a restart.
 //
 // Install with:
 //
@@ -36,6 +38,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -80,6 +83,7 @@ type config struct {
 	notifySign    bool
 	manualRefunds bool
 	refundURL     string
+	nativeURL     string
 	hostnames     []string
 	publicHost    string
 	outDir        string
@@ -134,13 +138,15 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (*c
 	add("manual-refunds", "WXPAYTEST_MANUAL_REFUNDS")
 	refundURL := fs.String("refund-notify-url", "", "the merchant platform's refund notify URL, for refunds without notify_url (env WXPAYTEST_REFUND_NOTIFY_URL)")
 	add("refund-notify-url", "WXPAYTEST_REFUND_NOTIFY_URL")
+	nativeURL := fs.String("native-callback-url", "", "the merchant platform's 扫码回调URL, where POST /native/scan posts Native mode-1 product callbacks (env WXPAYTEST_NATIVE_CALLBACK_URL)")
+	add("native-callback-url", "WXPAYTEST_NATIVE_CALLBACK_URL")
 	fs.Var(&hostnames, "hostname", "extra DNS name or IP address of the HTTPS certificate, repeatable (env WXPAYTEST_HOSTNAMES)")
 	add("hostname", "WXPAYTEST_HOSTNAMES")
 	publicHost := fs.String("public-host", "", "host clients reach the server at, for the URLs of wxpaytest.json (default 127.0.0.1) (env WXPAYTEST_PUBLIC_HOST)")
 	add("public-host", "WXPAYTEST_PUBLIC_HOST")
 	outDir := fs.String("out", "", "directory to write ca.pem, the merchant certificates (PEM and .p12) and wxpaytest.json to (env WXPAYTEST_OUT)")
 	add("out", "WXPAYTEST_OUT")
-	stateFile := fs.String("state", "", "file keeping orders, refunds, notifies and certificates across restarts (env WXPAYTEST_STATE)")
+	stateFile := fs.String("state", "", "file keeping orders, refunds, notifies, profit sharing, red packets, contracts and certificates across restarts (env WXPAYTEST_STATE)")
 	add("state", "WXPAYTEST_STATE")
 	logFormat := fs.String("log", "text", "log format: text or json, one line per request and notify attempt (env WXPAYTEST_LOG)")
 	add("log", "WXPAYTEST_LOG")
@@ -166,7 +172,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (*c
 
 	c := &config{
 		addrs: addrs, controlAddr: *controlAddr, sandbox: *sandbox, notifyScale: *scale, notifySign: *notifySign,
-		manualRefunds: *manual, refundURL: *refundURL, hostnames: hostnames, publicHost: *publicHost,
+		manualRefunds: *manual, refundURL: *refundURL, nativeURL: *nativeURL, hostnames: hostnames, publicHost: *publicHost,
 		outDir: *outDir, stateFile: *stateFile, logFormat: *logFormat,
 	}
 	if len(c.addrs) == 0 {
@@ -213,6 +219,11 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (*c
 	if c.notifyScale <= 0 {
 		return nil, errors.New("-notify-scale must be positive")
 	}
+	for name, v := range map[string]string{"-refund-notify-url": c.refundURL, "-native-callback-url": c.nativeURL} {
+		if u, err := url.Parse(v); v != "" && (err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "") {
+			return nil, fmt.Errorf("%s %q: want an http:// or https:// URL", name, v)
+		}
+	}
 	if c.logFormat != "text" && c.logFormat != "json" {
 		return nil, fmt.Errorf("-log %q: want text or json", c.logFormat)
 	}
@@ -228,6 +239,9 @@ type app struct {
 	cfg        *config
 	log        *slog.Logger
 	routes     []string // the control API's patterns, for the test that holds openapi.json to them
+
+	// The hosts and ports the API listens on, for serverLink.
+	apiHosts, apiPorts []string
 }
 
 // run serves until ctx is done.
@@ -301,6 +315,9 @@ func start(cfg *config, logOut io.Writer) (a *app, err error) {
 	if cfg.refundURL != "" {
 		opts = append(opts, wxpaytest.WithRefundNotifyURL(cfg.refundURL))
 	}
+	if cfg.nativeURL != "" {
+		opts = append(opts, wxpaytest.WithNativeCallbackURL(cfg.nativeURL))
+	}
 	hosts := cfg.hostnames
 	if cfg.publicHost != "" {
 		hosts = append(hosts, cfg.publicHost)
@@ -316,9 +333,13 @@ func start(cfg *config, logOut io.Writer) (a *app, err error) {
 	if err != nil {
 		return nil, err
 	}
-	lns = nil // the server owns them now, and Close closes them
-
 	a = &app{srv: srv, cfg: cfg, log: log}
+	for _, ln := range lns[:len(lns)-1] {
+		if host, port, err := net.SplitHostPort(ln.Addr().String()); err == nil {
+			a.apiHosts, a.apiPorts = append(a.apiHosts, host), append(a.apiPorts, port)
+		}
+	}
+	lns = nil // the server owns them now, and Close closes them
 	a.baseURL = "https://" + publicAddr(cfg.publicHost, srv.URL)
 	a.controlURL = "http://" + publicAddr(cfg.publicHost, "http://"+cln.Addr().String())
 	if cfg.outDir != "" {

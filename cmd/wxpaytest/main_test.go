@@ -56,6 +56,14 @@ func TestParseConfig(t *testing.T) {
 				}
 				return ""
 			}},
+		{name: "native callback URL from the environment", env: map[string]string{"WXPAYTEST_NATIVE_CALLBACK_URL": "https://shop.example.com/native"},
+			check: func(c *config) string {
+				if c.nativeURL != "https://shop.example.com/native" {
+					return "native callback URL " + c.nativeURL
+				}
+				return ""
+			}},
+		{name: "native callback URL not a URL", args: []string{"-native-callback-url", "shop.example.com/native"}, wantErr: "-native-callback-url"},
 		{name: "merchant without key", args: []string{"-merchant", "wxa:1001"}, wantErr: "APPID:MCH_ID:API_KEY"},
 		{name: "short key", args: []string{"-merchant", "wxa:1001:short"}, wantErr: "32"},
 		{name: "sub of nobody", args: []string{"-sub", "9999:2001"}, wantErr: "no -merchant has mch_id 9999"},

@@ -2,10 +2,13 @@
 # CI of examples/shop, called by the repository's .ci/run as
 #   bash examples/shop/ci.sh
 #
-# 1. Node end to end: builds the shop, starts it (restarting it whenever it
-#    exits, as a service manager would) on a free loopback port with a new
-#    SQLite database, installs the real apifm-wxapi client from npm into a
-#    scratch directory and walks the shop with it (e2e/shop.test.js).
+# 1. Node end to end: builds the shop, installs the real apifm-wxapi client
+#    from npm into a scratch directory and walks the shop with it
+#    (e2e/shop.test.js) twice, each time on a free loopback port with a new
+#    SQLite database and restarted whenever it exits, as a service manager
+#    would: in development mode with its in-process fake WeChat Pay, then
+#    against the standalone fake, cmd/wxpaytest, built and started here
+#    with a scratch -out directory and -state file (-wxpaytest-json).
 # 2. Go: go vet, then go test ./... of the shop module, against SQLite and,
 #    when PostgreSQL could be installed and started here, against a scratch
 #    PostgreSQL cluster on loopback too (SHOP_TEST_POSTGRES_DSN); the
@@ -35,6 +38,7 @@ run() {
 WORK=$(mktemp -d /tmp/shop-ci.XXXXXX)
 chmod 755 "$WORK" # the postgres user must reach its data directory
 SUPERVISOR_PID=""
+WXPAYTEST_PID=""
 PG_BIN=""
 PG_DATA="$WORK/pg/data"
 
@@ -43,6 +47,10 @@ cleanup() {
 	if [ -n "$SUPERVISOR_PID" ]; then
 		kill "$SUPERVISOR_PID" 2>/dev/null || true # the supervisor stops its shop (trap below)
 		wait "$SUPERVISOR_PID" 2>/dev/null || true
+	fi
+	if [ -n "$WXPAYTEST_PID" ]; then
+		kill "$WXPAYTEST_PID" 2>/dev/null || true
+		wait "$WXPAYTEST_PID" 2>/dev/null || true
 	fi
 	if [ -n "$PG_BIN" ] && [ -f "$PG_DATA/postmaster.pid" ]; then
 		as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate -w -t 30 stop >/dev/null 2>&1 || true
@@ -152,56 +160,119 @@ else
 fi
 
 # ---------------------------------------------------------------- backend
-PORT=$(free_port)
-SHOP_URL="http://127.0.0.1:$PORT"
-ADMIN_TOKEN="ci-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
-cat >"$WORK/supervise.sh" <<SUP
-#!/usr/bin/env bash
-# Keeps the shop running: the end-to-end test restarts it by sending it
+# The shop runs under a supervisor that restarts it whenever it exits, as
+# a service manager would: the end-to-end test restarts it by sending it
 # SIGTERM, and it comes back on the same address and database.
+cat >"$WORK/supervise.sh" <<'SUP'
+#!/usr/bin/env bash
+# supervise.sh LOG PIDFILE COMMAND [ARGS...]
+log=$1 pidfile=$2
+shift 2
 child=""
-trap 'stopping=1; [ -n "\$child" ] && kill "\$child" 2>/dev/null; wait "\$child" 2>/dev/null; exit 0' TERM INT
 stopping=""
-while [ -z "\$stopping" ]; do
-	"$WORK/shop" -addr "127.0.0.1:$PORT" -db "$WORK/e2e/shop.db" -admin-token "$ADMIN_TOKEN" -hx-uids 1 -log-level info \
-		>>"$WORK/shop.log" 2>&1 &
-	child=\$!
-	echo "\$child" >"$WORK/shop.pid"
-	wait "\$child" || true
+trap 'stopping=1; [ -n "$child" ] && kill "$child" 2>/dev/null; wait "$child" 2>/dev/null; exit 0' TERM INT
+while [ -z "$stopping" ]; do
+	"$@" >>"$log" 2>&1 &
+	child=$!
+	echo "$child" >"$pidfile"
+	wait "$child" || true
 	sleep 0.2
 done
 SUP
-mkdir -p "$WORK/e2e"
-say "starting the shop on $SHOP_URL (database $WORK/e2e/shop.db)"
-bash "$WORK/supervise.sh" &
-SUPERVISOR_PID=$!
-for i in $(seq 1 150); do
-	node -e 'fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$SHOP_URL/healthz" && break
-	[ "$i" = 150 ] && { echo "the shop did not start:" >&2; cat "$WORK/shop.log" >&2; exit 1; }
-	sleep 0.2
-done
+ADMIN_TOKEN="ci-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+
+wait_for() { # wait_for URL LOG WHAT: until URL answers 2xx, 30 s at most
+	for i in $(seq 1 150); do
+		node -e 'fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$1" && return 0
+		sleep 0.2
+	done
+	echo "$3 did not start:" >&2
+	tail -40 "$2" >&2
+	return 1
+}
+
+# e2e NAME [SHOP FLAG...]: starts the shop with those flags on a free
+# loopback port and a new SQLite database, and walks it with
+# e2e/shop.test.js; extra environment for the test is in E2E_ENV.
+E2E_ENV=()
+e2e() {
+	local name=$1
+	shift
+	local dir="$WORK/e2e-$name" port url rc=0
+	mkdir -p "$dir"
+	port=$(free_port)
+	url="http://127.0.0.1:$port"
+	say "e2e ($name): the shop on $url, database $dir/shop.db"
+	bash "$WORK/supervise.sh" "$dir/shop.log" "$dir/shop.pid" "$WORK/shop" -addr "127.0.0.1:$port" -db "$dir/shop.db" \
+		-admin-token "$ADMIN_TOKEN" -hx-uids 1 -log-level info "$@" &
+	SUPERVISOR_PID=$!
+	wait_for "$url/healthz" "$dir/shop.log" "the shop" || rc=1
+	if [ "$rc" = 0 ]; then
+		(cd "$WORK/e2e" && env SHOP_URL="$url" SHOP_ADMIN_TOKEN="$ADMIN_TOKEN" SHOP_PIDFILE="$dir/shop.pid" ${E2E_ENV[@]+"${E2E_ENV[@]}"} \
+			timeout 180 node --test --test-reporter=spec shop.test.js) || rc=$?
+	fi
+	if grep -q "panic" "$dir/shop.log"; then
+		echo "the shop panicked:" >&2
+		grep -A20 panic "$dir/shop.log" >&2
+		rc=1
+	fi
+	if [ "$rc" != 0 ]; then
+		echo "---- shop log (last 60 lines)" >&2
+		tail -60 "$dir/shop.log" >&2
+	fi
+	kill "$SUPERVISOR_PID" 2>/dev/null || true
+	wait "$SUPERVISOR_PID" 2>/dev/null || true
+	SUPERVISOR_PID=""
+	say "e2e ($name): exit $rc"
+	return "$rc"
+}
 
 # ---------------------------------------------------------------- Node e2e
 say "installing apifm-wxapi@$APIFM_VERSION from npm"
+mkdir -p "$WORK/e2e"
 cp e2e/package.json e2e/shop.test.js "$WORK/e2e/"
 (cd "$WORK/e2e" && run timeout 180 npm install --no-audit --no-fund --no-package-lock --loglevel=error)
 
-say "end-to-end test with the real apifm-wxapi client"
 e2e_rc=0
-(cd "$WORK/e2e" && SHOP_URL="$SHOP_URL" SHOP_ADMIN_TOKEN="$ADMIN_TOKEN" SHOP_PIDFILE="$WORK/shop.pid" \
-	run timeout 180 node --test --test-reporter=spec shop.test.js) || e2e_rc=$?
-if grep -q "panic" "$WORK/shop.log"; then
-	echo "the shop panicked:" >&2
-	grep -A20 panic "$WORK/shop.log" >&2
+# 1. Development mode as 'go run .' gives it: the in-process wxpaytest,
+#    the buyer paying through the shop's /dev/wxpay/confirm.
+e2e in-process || e2e_rc=1
+
+# 2. Against the standalone fake, cmd/wxpaytest, as a backend in another
+#    language would test: the shop configured by the wxpaytest.json it
+#    writes (-wxpaytest-json), over verified TLS to its own CA, the buyer
+#    paying through the binary's control API. Ports are the kernel's
+#    (:0); wxpaytest.json says which.
+say "building cmd/wxpaytest"
+(cd ../.. && run go build -o "$WORK/wxpaytest" ./cmd/wxpaytest)
+mkdir -p "$WORK/wxpaytest-out"
+"$WORK/wxpaytest" -addr 127.0.0.1:0 -control 127.0.0.1:0 -out "$WORK/wxpaytest-out" -state "$WORK/wxpaytest-state.json" \
+	>"$WORK/wxpaytest.log" 2>&1 &
+WXPAYTEST_PID=$!
+WXPAYTEST_JSON="$WORK/wxpaytest-out/wxpaytest.json"
+for i in $(seq 1 150); do
+	CONTROL_URL=$(node -e 'try { console.log(require(process.argv[1]).control_url) } catch { process.exit(1) }' "$WXPAYTEST_JSON" 2>/dev/null) && break
+	kill -0 "$WXPAYTEST_PID" 2>/dev/null || break
+	sleep 0.2
+done
+if [ -n "${CONTROL_URL:-}" ] && wait_for "$CONTROL_URL/healthz" "$WORK/wxpaytest.log" "cmd/wxpaytest"; then
+	say "cmd/wxpaytest: control API $CONTROL_URL, files in $WORK/wxpaytest-out"
+	E2E_ENV=(WXPAYTEST_CONTROL_URL="$CONTROL_URL")
+	e2e wxpaytest-binary -wxpaytest-json "$WXPAYTEST_JSON" || e2e_rc=1
+	E2E_ENV=()
+else
+	echo "cmd/wxpaytest did not start:" >&2
+	cat "$WORK/wxpaytest.log" >&2
 	e2e_rc=1
 fi
-if [ "$e2e_rc" != 0 ]; then
-	echo "---- shop log (last 60 lines)" >&2
-	tail -60 "$WORK/shop.log" >&2
+kill "$WXPAYTEST_PID" 2>/dev/null || true
+wait "$WXPAYTEST_PID" 2>/dev/null || true
+WXPAYTEST_PID=""
+if grep -q "panic" "$WORK/wxpaytest.log"; then
+	echo "cmd/wxpaytest panicked:" >&2
+	grep -A20 panic "$WORK/wxpaytest.log" >&2
+	e2e_rc=1
 fi
-kill "$SUPERVISOR_PID" 2>/dev/null || true
-wait "$SUPERVISOR_PID" 2>/dev/null || true
-SUPERVISOR_PID=""
 
 # ---------------------------------------------------------------- Go
 say "go vet and go test ($([ -n "$PG_DSN" ] && echo "SQLite and $PG_STATE" || echo "SQLite only"))"

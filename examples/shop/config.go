@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wxpay-go/wxpay/examples/shop/internal/pay"
 	"github.com/wxpay-go/wxpay/examples/shop/internal/printer"
 )
 
@@ -46,6 +47,12 @@ type config struct {
 	keyFile      string
 	appSecret    secret
 	signType     string
+
+	// wxpaytestJSON is -wxpaytest-json: WeChat Pay is a running
+	// cmd/wxpaytest, configured by the file it writes (binary), and
+	// login is development login.
+	wxpaytestJSON string
+	binary        *pay.BinaryConfig
 }
 
 // secret is a setting that is never logged.
@@ -59,7 +66,9 @@ func (s secret) LogValue() slog.Value {
 	return slog.StringValue("[redacted]")
 }
 
-// dev reports whether no WeChat Pay credentials are configured.
+// dev reports whether no WeChat Pay credentials are configured: WeChat
+// Pay is a fake (in-process, or the binary of -wxpaytest-json) and login
+// needs no WeChat.
 func (c *config) dev() bool { return c.appID == "" && c.mchID == "" && c.apiKey == "" }
 
 // parseConfig reads the flags in args, then the environment for the flags
@@ -101,6 +110,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (*c
 	printerKey := str("printer-key", "SHOP_PRINTER_KEY", "", "HMAC-SHA256 key of the X-Shop-Signature header (required with -printer-url)")
 	printerWidth := str("printer-width", "SHOP_PRINTER_WIDTH", "32", "receipt width in columns: 32 (58 mm) or 48 (80 mm)")
 	wxTimeout := str("wxpay-timeout", "WXPAY_TIMEOUT", "10s", "time limit of one call to WeChat Pay, retries included")
+	wxpaytestJSON := str("wxpaytest-json", "SHOP_WXPAYTEST_JSON", "", "wxpaytest.json of a running cmd/wxpaytest (its -out DIR): WeChat Pay is that server, login stays development login")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -120,7 +130,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (*c
 	c := &config{
 		addr: *addr, db: *db, publicURL: strings.TrimRight(*publicURL, "/"), adminToken: secret(*adminToken),
 		appID: *appID, mchID: *mchID, apiKey: secret(*apiKey), certFile: *cert, keyFile: *key,
-		appSecret: secret(*appSecret), signType: *signType,
+		appSecret: secret(*appSecret), signType: *signType, wxpaytestJSON: *wxpaytestJSON,
 	}
 	if c.publicURL == "" {
 		c.publicURL = "http://" + c.addr
@@ -177,6 +187,26 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (*c
 		}
 	} else if c.printerKey != "" {
 		return nil, errors.New("-printer-key is set but -printer-url is not")
+	}
+	if c.wxpaytestJSON != "" {
+		// The file is the whole WeChat Pay configuration: a credential
+		// given besides it would be silently ignored, or half-mixed in.
+		var extra []string
+		for _, f := range []struct{ flag, env, v string }{
+			{"-appid", "WXPAY_APPID", c.appID}, {"-mchid", "WXPAY_MCHID", c.mchID}, {"-apikey", "WXPAY_APIKEY", string(c.apiKey)},
+			{"-cert", "WXPAY_CERT", c.certFile}, {"-key", "WXPAY_KEY", c.keyFile}, {"-appsecret", "WXPAY_APPSECRET", string(c.appSecret)},
+		} {
+			if f.v != "" {
+				extra = append(extra, f.flag+" ("+f.env+")")
+			}
+		}
+		if len(extra) > 0 {
+			return nil, fmt.Errorf("-wxpaytest-json (SHOP_WXPAYTEST_JSON) takes the merchant and its certificate from the file, and login stays development login: found %s set as well; unset it",
+				strings.Join(extra, ", "))
+		}
+		if c.binary, err = pay.LoadBinaryConfig(c.wxpaytestJSON); err != nil {
+			return nil, fmt.Errorf("-wxpaytest-json: %w", err)
+		}
 	}
 	if !c.dev() {
 		if c.appID == "" || c.mchID == "" || c.apiKey == "" {

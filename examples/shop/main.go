@@ -9,8 +9,9 @@
 //
 // starts it on 127.0.0.1:8080 with an SQLite database in
 // examples/shop/data/ and, without WeChat Pay credentials, an in-process
-// fake WeChat Pay. See README.md for the flags, the endpoints and the
-// payment and refund flows.
+// fake WeChat Pay (with -wxpaytest-json, a running cmd/wxpaytest instead).
+// See README.md for the flags, the endpoints and the payment and refund
+// flows.
 package main
 
 import (
@@ -63,7 +64,7 @@ func run(ctx context.Context, cfg *config, log *slog.Logger) error {
 	}
 	log.Info("starting", "addr", ln.Addr().String(), "db", redactDSN(cfg.db), "public_url", cfg.publicURL,
 		"dev", cfg.dev(), "appid", cfg.appID, "mchid", cfg.mchID, "apikey", cfg.apiKey, "appsecret", cfg.appSecret,
-		"cert", cfg.certFile, "admin_api", cfg.adminToken != "", "hx_uids", cfg.staffUIDs)
+		"cert", cfg.certFile, "wxpaytest_json", cfg.wxpaytestJSON, "admin_api", cfg.adminToken != "", "hx_uids", cfg.staffUIDs)
 
 	openCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	st, err := store.Open(openCtx, cfg.db)
@@ -88,7 +89,19 @@ func run(ctx context.Context, cfg *config, log *slog.Logger) error {
 	if cfg.printerURL != "" {
 		acfg.Printer = &printer.Webhook{URL: cfg.printerURL, Key: []byte(cfg.printerKey)}
 	}
-	if cfg.dev() {
+	switch {
+	case cfg.binary != nil:
+		b, err := pay.NewBinary(cfg.binary, cfg.publicURL, cfg.wxTimeout,
+			append([]wxpay.Option{wxpay.WithSignType(wxpay.SignType(cfg.signType))}, sdkOptions(log)...)...)
+		if err != nil {
+			return err
+		}
+		defer b.Close()
+		acfg.Payments, acfg.DevConfirm, acfg.DevConfirmSilently, acfg.Login = b, b.Confirm, b.ConfirmWithoutNotify, wxlogin.Dev
+		log.Info("development mode against cmd/wxpaytest: WeChat Pay is the server of "+cfg.binary.Path+
+			"; POST /{subDomain}/dev/wxpay/confirm pays through its control API",
+			"base_url", cfg.binary.BaseURL, "control_url", cfg.binary.ControlURL, "appid", cfg.binary.AppID, "mchid", cfg.binary.MchID)
+	case cfg.dev():
 		dev, err := pay.NewDevClient(cfg.publicURL, cfg.wxTimeout, sdkOptions(log))
 		if err != nil {
 			return err
@@ -96,7 +109,7 @@ func run(ctx context.Context, cfg *config, log *slog.Logger) error {
 		defer dev.Close()
 		acfg.Payments, acfg.DevConfirm, acfg.DevConfirmSilently, acfg.Login = dev, dev.Confirm, dev.ConfirmWithoutNotify, wxlogin.Dev
 		log.Info("development mode: WeChat Pay is simulated in-process; POST /{subDomain}/dev/wxpay/confirm plays the payer")
-	} else {
+	default:
 		c, err := newWxpayClient(cfg, log)
 		if err != nil {
 			return err

@@ -9,8 +9,9 @@
 // shop in the middle (SIGTERM; a supervisor starts it again) and checks
 // that nothing was lost. Run by ci.sh: node --test shop.test.js
 // With WXPAYTEST_CONTROL_URL, the shop is expected to talk to a running
-// cmd/wxpaytest instead of its in-process fake, and the buyer pays
-// through that binary's control API (see confirmPayment).
+// cmd/wxpaytest instead of its in-process fake (started with
+// -wxpaytest-json), and the buyer pays through that binary's control API
+// (see confirmPayment).
 'use strict';
 
 const test = require('node:test');
@@ -151,12 +152,13 @@ async function payByWeChat(orders) {
 // WeChat: through the shop's development endpoint (its in-process fake),
 // or, with WXPAYTEST_CONTROL_URL set (the shop configured against a
 // running cmd/wxpaytest), through that binary's control API: the order is
-// found by its prepay_id in the binary's record of requests, paid, and its
-// notify waited for.
+// found by its prepay id in the binary's record of requests, paid, and its
+// notify waited for. With throughShop the development endpoint is used in
+// both cases: against the binary, the shop pays through its control API.
 const CONTROL = (process.env.WXPAYTEST_CONTROL_URL || '').replace(/\/$/, '');
-async function confirmPayment(prepayId) {
+async function confirmPayment(prepayId, { throughShop = false } = {}) {
   prepayId = prepayId.replace('prepay_id=', '');
-  if (!CONTROL) {
+  if (!CONTROL || throughShop) {
     ok(await request('/dev/wxpay/confirm', true, 'post', { prepayId }), 'dev confirm');
     return;
   }
@@ -398,7 +400,7 @@ test('after-sales: apply → cancel → apply → the merchant approves → refu
 
 test('balance: recharge, pay from the balance, 40000 with the shortfall, refund back to the balance', async () => {
   const pay = ok(await WXAPI.wxpay({ token: buyer.token, money: '50', remark: '充值', payName: '充值' }), 'recharge');
-  await confirmPayment(pay.package);
+  await confirmPayment(pay.package, { throughShop: true });
   expected.balance += 5000;
   await checkBooks('after the recharge');
 
