@@ -600,7 +600,7 @@ type table struct {
 	sc    *bufio.Scanner // streaming; nil when text holds the whole file
 	chunk strings.Builder
 	text  string // the rest of the file, when read whole
-	rows  int    // the most rows the file can have, when read whole
+	rows  int    // the rows to make room for at once, when read whole
 
 	raws       []string // room for the Raw slices of the next rows
 	closer     io.Closer
@@ -645,7 +645,6 @@ func newTable(r io.Reader, closer io.Closer, whole bool) (*table, error) {
 			return nil, fmt.Errorf("wxpay: reading bill: %w", err)
 		}
 		t.text = text.String()
-		t.rows = strings.Count(t.text, "\n") + 1
 	} else {
 		t.sc = bufio.NewScanner(br)
 		t.sc.Buffer(make([]byte, 0, 4096), maxBillLine)
@@ -661,6 +660,12 @@ func newTable(r io.Reader, closer io.Closer, whole bool) (*table, error) {
 		return nil, &BillFormatError{Line: t.line, Err: fmt.Errorf("an XML message, not a bill: %q", truncate(line, 80))}
 	}
 	t.header, t.headerLine = splitHeader(line), t.line
+	if whole {
+		// A row is a line that starts with a backtick and holds a value
+		// for each column, at least two bytes each: a file of blank or
+		// short lines does not make room for rows it cannot have.
+		t.rows = min(strings.Count(t.text, "\n`"), len(t.text)/(2*len(t.header))) + 1
+	}
 	return t, nil
 }
 

@@ -1016,3 +1016,23 @@ func TestParseBillSources(t *testing.T) {
 		}
 	}
 }
+
+// TestParseBillRoomForRows checks that ParseBill makes room for the rows a
+// file can have, not for its lines: a megabyte of newlines and short rows
+// allocates about what it holds.
+func TestParseBillRoomForRows(t *testing.T) {
+	lines := strings.Split(strings.TrimSuffix(string(billFixture(t, "all.csv")), "\r\n"), "\r\n")
+	in := lines[0] + "\n" + strings.Repeat("\n", 1<<20) + strings.Repeat("`\n", 1<<10) + lines[1] + "\n" + lines[4] + "\n" + lines[5] + "\n"
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := ParseBill(strings.NewReader(in))
+	runtime.ReadMemStats(&after)
+	var fe *BillFormatError
+	if !errors.As(err, &fe) || !strings.Contains(err.Error(), "1 values for 27 columns") {
+		t.Fatalf("err = %v, want the short row refused", err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 16*uint64(len(in)) {
+		t.Errorf("allocated %d bytes for a file of %d", got, len(in))
+	}
+}
