@@ -315,6 +315,7 @@ type endpoint struct {
 	appIDField  string   // "" means "appid"; "-" sends none
 	mchIDField  string   // "" means "mch_id"; "-" sends none
 	noSignType  bool     // sign_type is neither sent nor signed (red packets)
+	noNonce     bool     // nonce_str is not sent: WeChat's customs calls take none
 	unsigned    bool     // WeChat answers without a sign; one that has a sign is still verified
 	anyMerchant bool     // the answer's merchant fields are not checked: unsigned, they prove nothing
 	idempotent  bool     // WeChat documents resending the same request as safe
@@ -511,7 +512,9 @@ func (c *Client) prepare(ctx context.Context, ep endpoint, req []wire.Field) (si
 			add("sub_appid", c.subAppID)
 		}
 	}
-	add("nonce_str", c.nonce())
+	if !ep.noNonce {
+		add("nonce_str", c.nonce())
+	}
 	if !ep.noSignType {
 		add("sign_type", string(st))
 	}

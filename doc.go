@@ -98,6 +98,17 @@
 // deducts, with the result as a payment notify; [Client.QueryContract],
 // [Client.DeleteContract] and [Client.PapOrderQuery] follow.
 //
+// Coupons (代金券): [Client.SendCoupon], [Client.CouponStockQuery],
+// [Client.CouponQuery]; a send whose outcome is open is a
+// [CouponPendingError]. Customs (海关): [Client.CustomsDeclare],
+// [Client.CustomsDeclareQuery], [Client.CustomsRedeclare]. Legacy
+// payouts (企业付款, closed to new merchants): [Client.Transfer],
+// [Client.TransferInfo], [Client.PayBank] with [EncryptBankField] and
+// [Client.RSAPublicKey], [Client.PayBankQuery]; an open outcome is a
+// [TransferPendingError]: query, never resend under a new
+// partner_trade_no. Utility: [Client.Report] (交易保障) and
+// [Client.BatchQueryComment].
+//
 // Endpoints that have no typed method here are reached with
 // [Client.Call], whose [CallOptions] cover their quirks: other names for
 // the merchant fields, a fixed sign type, no sign_type at all, an

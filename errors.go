@@ -49,7 +49,9 @@ const (
 	ErrCodeProcessing       = "PROCESSING"        // a payout or red packet is being processed; query
 	ErrCodeNotEnough        = "NOTENOUGH"         // the balance does not cover it
 	ErrCodeNoAuth           = "NOAUTH"            // no permission: e.g. a profit-sharing receiver that was not added
-	ErrCodeNotFound         = "NOT_FOUND"         // red packet query: WeChat has no packet of that mch_billno
+	ErrCodeNotFound         = "NOT_FOUND"         // red packet or payout query: WeChat has no record of that number
+	ErrCodeSendFailed       = "SEND_FAILED"       // payout: the outcome is the query's, never a new number
+	ErrCodeCouponSendFailed = "FAILED"            // coupon send: ret_code of a refusal for the openid (final; ErrCodeDes is ret_msg)
 )
 
 // ErrSignRefused matches (with errors.Is) an *Error in which WeChat says

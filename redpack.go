@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -211,20 +210,8 @@ func (e *RedPackPendingError) Unwrap() error { return e.Err }
 // verify), or a business failure with a final code (NOTENOUGH,
 // OPENID_ERROR, ...).
 func redPackOutcome(billNo string, err error) error {
-	var ve *ValidationError
-	if err == nil || errors.As(err, &ve) || errors.Is(err, ErrNoCertificate) || errors.Is(err, ErrNoClient) || errors.Is(err, ErrSignRefused) {
+	if outcomeSettled(err) {
 		return err
-	}
-	var we *Error
-	if errors.As(err, &we) {
-		switch {
-		case we.ReturnCode != "SUCCESS":
-			if !strings.Contains(we.ReturnMsg, "SYSTEMERROR") && !strings.Contains(we.ReturnMsg, "系统繁忙") {
-				return err
-			}
-		case we.ErrCode != ErrCodeSystemError && we.ErrCode != ErrCodeProcessing:
-			return err
-		}
 	}
 	return &RedPackPendingError{MchBillNo: billNo, Err: err}
 }

@@ -2,6 +2,7 @@ package wxpay
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/netip"
@@ -219,6 +220,19 @@ func (b *request) oneOfValues(name, v string, allowed ...string) {
 		}
 	}
 	b.fail(name, fmt.Sprintf("is %q, must be one of %s", v, strings.Join(allowed, ", ")))
+}
+
+// encrypted checks that v looks like EncryptBankField's output (base64 of
+// at least a 1024-bit RSA block), so that a card number sent in clear is
+// refused before it leaves.
+func (b *request) encrypted(name, v string) {
+	b.need(name, v, 1024)
+	if v == "" {
+		return
+	}
+	if raw, err := base64.StdEncoding.DecodeString(v); err != nil || len(raw) < 128 {
+		b.fail(name, "is not RSA ciphertext in base64: encrypt the value with EncryptBankField")
+	}
 }
 
 // digits checks that v, if set, is a decimal number.

@@ -29,6 +29,13 @@
 //	     /papay/querycontract, /papay/deletecontract, /pay/paporderquery
 //	     (and the service provider's /papay/partner/..., /pay/partner/pappayapply)
 //	GET  /papay/h5entrustweb, /papay/partner/h5entrustweb
+//	POST /mmpaymkttransfers/send_coupon (certificate), query_coupon_stock, querycouponsinfo
+//	POST /cgi-bin/mch/customs/customdeclareorder, customdeclarequery,
+//	     /cgi-bin/mch/newcustoms/customdeclareredeclare (MD5 only, no nonce_str)
+//	POST /mmpaymkttransfers/promotion/transfers, /mmpaymkttransfers/gettransferinfo,
+//	     /mmpaysptrans/pay_bank, /mmpaysptrans/query_bank
+//	     (certificate, MD5 without sign_type), /risk/getpublickey (certificate)
+//	POST /payitil/report, /billcommentsp/batchquerycomment (certificate, HMAC-SHA256 only)
 //
 // and behaves as WeChat does: requests must be POSTed XML for the
 // server's appid and mch_id, signed with its API key (MD5, or HMAC-SHA256
@@ -56,8 +63,15 @@
 // terminating; PapPayApply deducts from a signed contract at once and
 // posts the payment notify.
 //
+// Coupons are issued from stocks AddCouponStock creates; customs
+// declarations wait for SetCustomsState; payouts draw on SetPayoutBalance
+// (HoldPayouts keeps them PROCESSING), and bank payouts are decrypted with
+// the key getpublickey hands out (BankKeyPEM, PayBankRecord); AddComment
+// feeds batchquerycomment.
+//
 // WithSandbox turns the server into WeChat's sandbox, under both of its
-// path prefixes and with its sandbox key; WithSubMerchants makes the
+// path prefixes and with its sandbox key, playing the failure cases the
+// Wechatpay-Negative-Test header names (NegativeTests); WithSubMerchants makes the
 // merchant a service provider whose requests name a sub-merchant.
 //
 // WithMerchant adds merchants, each answered with its own key and

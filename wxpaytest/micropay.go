@@ -74,6 +74,9 @@ func (s *Server) SetCodeBehavior(authCode string, b CodeBehavior) error {
 
 // behavior is the CodeBehavior of authCode.
 func (s *Server) behavior(authCode string) CodeBehavior {
+	if b, ok := negativeBehaviors[s.negative]; ok {
+		return b
+	}
 	if b, ok := s.st.codes[authCode]; ok {
 		return b
 	}

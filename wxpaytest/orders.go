@@ -46,6 +46,16 @@ type store struct {
 	holdPacks bool                             // HoldRedPacks
 	shortURLs map[string]string                // long_url → short_url
 
+	couponStocks map[string]*couponStock     // by coupon_stock_id
+	coupons      map[string]*coupon          // by coupon_id
+	couponSends  map[string]*coupon          // by partner_trade_no
+	customs      map[string][]*customsRecord // by transaction_id
+	transfers    map[string]*transfer        // payouts to balance, by partner_trade_no
+	bankPayouts  map[string]*bankPayout      // by partner_trade_no
+	balances     map[string]int64            // SetPayoutBalance's, by mch_id; absent: unlimited
+	holdPayouts  bool                        // HoldPayouts
+	comments     []Comment                   // AddComment's, in time order
+
 	contracts     map[string]*contract    // by contract_id
 	contractCodes map[string]*contract    // by contractKey: the latest of each plan and code
 	preEntrusts   map[string]wxpay.Params // PreEntrustWeb's requests, by pre_entrustweb_id
@@ -66,6 +76,14 @@ func newStore() store {
 		returns:    map[string]*shareReturn{},
 		redPacks:   map[string]*redPack{},
 		shortURLs:  map[string]string{},
+
+		couponStocks: map[string]*couponStock{},
+		coupons:      map[string]*coupon{},
+		couponSends:  map[string]*coupon{},
+		customs:      map[string][]*customsRecord{},
+		transfers:    map[string]*transfer{},
+		bankPayouts:  map[string]*bankPayout{},
+		balances:     map[string]int64{},
 
 		contracts:     map[string]*contract{},
 		contractCodes: map[string]*contract{},

@@ -149,16 +149,9 @@ func (s *Server) profitSharingSingle(p wxpay.Params) answer { return s.profitSha
 func (s *Server) profitSharingMulti(p wxpay.Params) answer  { return s.profitSharing(p, false) }
 
 func (s *Server) profitSharing(p wxpay.Params, single bool) answer {
-	no := p["out_order_no"]
-	if !validOutNo(no, 1, 64) {
-		return badFormat("out_order_no")
-	}
-	req := businessFields(p)
-	if sp := s.st.splits[no]; sp != nil {
-		if !maps.Equal(sp.req, req) {
-			return refuse("INVALID_REQUEST", "商户分账单号已使用, 参数不一致")
-		}
-		return success(sp.answer())
+	no, req, ans, done := s.repeatedSplit(p)
+	if done {
+		return ans
 	}
 	sh, ans, ok := s.shareOf(p)
 	if !ok {
@@ -228,17 +221,29 @@ func (s *Server) profitSharingQuery(p wxpay.Params) answer {
 	return success(q)
 }
 
-func (s *Server) profitSharingFinish(p wxpay.Params) answer {
-	no := p["out_order_no"]
+// repeatedSplit checks a split's or a finish's out_order_no and answers
+// a repeat of an earlier request as WeChat does: the same answer for the
+// same fields, INVALID_REQUEST for others. done reports that ans is the
+// answer.
+func (s *Server) repeatedSplit(p wxpay.Params) (no string, req wxpay.Params, ans answer, done bool) {
+	no = p["out_order_no"]
 	if !validOutNo(no, 1, 64) {
-		return badFormat("out_order_no")
+		return no, nil, badFormat("out_order_no"), true
 	}
-	req := businessFields(p)
+	req = businessFields(p)
 	if sp := s.st.splits[no]; sp != nil {
 		if !maps.Equal(sp.req, req) {
-			return refuse("INVALID_REQUEST", "商户分账单号已使用, 参数不一致")
+			return no, req, refuse("INVALID_REQUEST", "商户分账单号已使用, 参数不一致"), true
 		}
-		return success(sp.answer())
+		return no, req, success(sp.answer()), true
+	}
+	return no, req, answer{}, false
+}
+
+func (s *Server) profitSharingFinish(p wxpay.Params) answer {
+	no, req, ans, done := s.repeatedSplit(p)
+	if done {
+		return ans
 	}
 	sh, ans, ok := s.shareOf(p)
 	if !ok {

@@ -50,6 +50,7 @@ type Server struct {
 	mu         sync.Mutex
 	closed     bool
 	sandboxKey string // WithSandbox's sign key, "" without it
+	negative   string // the sandbox negative-test case of the request being served
 	st         store
 	faults     map[string][]Fault
 	custom     map[string]endpoint // Handle's paths
@@ -335,6 +336,7 @@ type endpoint struct {
 	hmacOnly   bool     // only HMAC-SHA256 requests are accepted
 	md5Only    bool     // only MD5 requests are accepted
 	noSignType bool     // sign_type must not be sent: MD5, as for red packets
+	noNonce    bool     // nonce_str is not required (customs)
 	appIDField string   // the request's app id field: "" means "appid", "-" none
 	mchIDField string   // the request's merchant id field: "" means "mch_id"
 	unsigned   bool     // the answer carries no sign (transfers)
@@ -429,6 +431,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	var f *Fault
 	if known {
 		f = s.takeFault(rt.path)
+		if f == nil {
+			f = negativeFault(&rt, r)
+		}
 		rec.Fault = f
 	}
 	record := s.record(rec)
@@ -521,7 +526,11 @@ func (s *Server) process(rt *route, r *http.Request, body []byte, f *Fault) (wxp
 		p[f] = v
 	}
 	appField, mchField := rt.appID(), rt.mchID()
-	for _, f := range [...]string{appField, mchField, "nonce_str", "sign"} {
+	nonce := "nonce_str"
+	if rt.noNonce {
+		nonce = "-"
+	}
+	for _, f := range [...]string{appField, mchField, nonce, "sign"} {
 		if f != "-" && p[f] == "" {
 			return raw, rt.missing(f)
 		}
@@ -593,6 +602,8 @@ func (s *Server) process(rt *route, r *http.Request, body []byte, f *Fault) (wxp
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.negative = negativeCase(rt, r)
+	defer func() { s.negative = "" }()
 	return raw, rt.serve(s, p)
 }
 
