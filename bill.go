@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -246,12 +247,17 @@ type FundFlow struct {
 }
 
 // DownloadBill downloads and parses the trade bill of one day
-// (downloadbill). The file is held in memory: for a month-sized bill use
-// OpenBill. A day without trades gives an error wrapping ErrNoBill; a bill
+// (downloadbill). The file and its rows are held in memory, the text once
+// and each row's fields and Raw beside it (four and a half times the file
+// for lines of 250 bytes): for a month-sized bill use OpenBill. A day without trades gives an error wrapping ErrNoBill; a bill
 // not generated yet, one wrapping ErrBillNotReady; other refusals are an
 // *Error whose ErrCode is downloadbill's error_code.
 func (c *Client) DownloadBill(ctx context.Context, req *DownloadBillRequest) (*Bill, error) {
-	br, err := c.OpenBill(ctx, req)
+	t, err := openTable(ctx, c, billEndpoint, req, true)
+	if err != nil {
+		return nil, err
+	}
+	br, err := newBillReader(t)
 	if err != nil {
 		return nil, err
 	}
@@ -262,19 +268,28 @@ func (c *Client) DownloadBill(ctx context.Context, req *DownloadBillRequest) (*B
 // parses it row by row as it arrives, so that its size does not matter.
 // The caller must Close it. Errors are those of DownloadBill.
 func (c *Client) OpenBill(ctx context.Context, req *DownloadBillRequest) (*BillReader, error) {
-	t, err := openTable(ctx, c, endpoint{path: "/pay/downloadbill", idempotent: true}, req)
+	t, err := openTable(ctx, c, billEndpoint, req, false)
 	if err != nil {
 		return nil, err
 	}
 	return newBillReader(t)
 }
 
+var (
+	billEndpoint     = endpoint{path: "/pay/downloadbill", idempotent: true}
+	fundFlowEndpoint = endpoint{path: "/pay/downloadfundflow", cert: true, signType: SignTypeHMACSHA256, idempotent: true}
+)
+
 // DownloadFundFlow downloads and parses the fund-flow bill of one account
 // for one day (downloadfundflow). It needs the client certificate and is
 // always signed with HMAC-SHA256, the only type WeChat accepts for it.
 // Errors are as for DownloadBill.
 func (c *Client) DownloadFundFlow(ctx context.Context, req *DownloadFundFlowRequest) (*FundFlow, error) {
-	fr, err := c.OpenFundFlow(ctx, req)
+	t, err := openTable(ctx, c, fundFlowEndpoint, req, true)
+	if err != nil {
+		return nil, err
+	}
+	fr, err := newFundFlowReader(t)
 	if err != nil {
 		return nil, err
 	}
@@ -284,8 +299,7 @@ func (c *Client) DownloadFundFlow(ctx context.Context, req *DownloadFundFlowRequ
 // OpenFundFlow is DownloadFundFlow returning a streaming reader, as
 // OpenBill. The caller must Close it.
 func (c *Client) OpenFundFlow(ctx context.Context, req *DownloadFundFlowRequest) (*FundFlowReader, error) {
-	ep := endpoint{path: "/pay/downloadfundflow", cert: true, signType: SignTypeHMACSHA256, idempotent: true}
-	t, err := openTable(ctx, c, ep, req)
+	t, err := openTable(ctx, c, fundFlowEndpoint, req, false)
 	if err != nil {
 		return nil, err
 	}
@@ -293,11 +307,11 @@ func (c *Client) OpenFundFlow(ctx context.Context, req *DownloadFundFlowRequest)
 }
 
 // openTable validates the request, opens the file answer and reads its
-// header line.
+// header line; with whole, it reads the whole file first.
 func openTable[T any, P interface {
 	*T
 	builder
-}](ctx context.Context, c *Client, ep endpoint, r P) (*table, error) {
+}](ctx context.Context, c *Client, ep endpoint, r P, whole bool) (*table, error) {
 	if err := c.ready(); err != nil {
 		return nil, err
 	}
@@ -309,7 +323,7 @@ func openTable[T any, P interface {
 	if err != nil {
 		return nil, billError(err)
 	}
-	t, err := newTable(body, body)
+	t, err := newTable(body, body, whole)
 	if err != nil {
 		body.Close()
 		return nil, err
@@ -334,10 +348,14 @@ func billError(err error) error {
 }
 
 // ParseBill parses a whole trade bill file, as downloaded by hand or saved
-// from OpenBill, plain or gzip-compressed. For large files use
-// NewBillReader.
+// from OpenBill, plain or gzip-compressed. It holds what DownloadBill
+// does; for large files use NewBillReader.
 func ParseBill(r io.Reader) (*Bill, error) {
-	br, err := NewBillReader(r)
+	t, err := newTable(r, nil, true)
+	if err != nil {
+		return nil, err
+	}
+	br, err := newBillReader(t)
 	if err != nil {
 		return nil, err
 	}
@@ -347,14 +365,20 @@ func ParseBill(r io.Reader) (*Bill, error) {
 // ParseFundFlow parses a whole fund-flow bill file, plain or
 // gzip-compressed.
 func ParseFundFlow(r io.Reader) (*FundFlow, error) {
-	fr, err := NewFundFlowReader(r)
+	t, err := newTable(r, nil, true)
+	if err != nil {
+		return nil, err
+	}
+	fr, err := newFundFlowReader(t)
 	if err != nil {
 		return nil, err
 	}
 	return fr.all()
 }
 
-// BillReader reads a trade bill row by row, holding one line at a time.
+// BillReader reads a trade bill row by row, in memory that does not grow
+// with the file: the rows it returns share 16 KB blocks of text, which go
+// once no kept row points into them.
 // The file may be plain text or gzip-compressed; the UTF-8 byte-order
 // mark, CRLF line ends and the backtick before each value are removed,
 // and columns are found by their header names, so the current 20-, 27-
@@ -362,13 +386,14 @@ func ParseFundFlow(r io.Reader) (*FundFlow, error) {
 type BillReader struct {
 	t    *table
 	cols columns[BillRow]
+	row  BillRow
 }
 
 // NewBillReader reads the header of the trade bill in r and returns a
 // reader for its rows. A file that is not a trade bill (no 交易时间
 // column) is an error.
 func NewBillReader(r io.Reader) (*BillReader, error) {
-	t, err := newTable(r, nil)
+	t, err := newTable(r, nil, false)
 	if err != nil {
 		return nil, err
 	}
@@ -389,7 +414,11 @@ func (r *BillReader) Header() []string { return r.t.header }
 // Next returns the next row, or io.EOF after the last one. A malformed
 // row is a *BillFormatError; so is a file that ends without its summary,
 // as a cut-off download does.
-func (r *BillReader) Next() (BillRow, error) { return readRow(r.t, r.cols) }
+func (r *BillReader) Next() (BillRow, error) {
+	r.row = BillRow{} // filled in the reader, which is on the heap already, not in a row of its own
+	err := readRow(r.t, r.cols, &r.row)
+	return r.row, err
+}
 
 // Summary returns the summary line. It is available once Next has
 // returned io.EOF.
@@ -402,7 +431,7 @@ func (r *BillReader) all() (*Bill, error) {
 	defer r.Close()
 	b := &Bill{Header: r.Header()}
 	var err error
-	if b.Rows, b.Summary, err = collect(r.Next, r.Summary); err != nil {
+	if b.Rows, b.Summary, err = collect(r.t, r.cols, r.Summary); err != nil {
 		return nil, err
 	}
 	return b, nil
@@ -413,13 +442,14 @@ func (r *BillReader) all() (*Bill, error) {
 type FundFlowReader struct {
 	t    *table
 	cols columns[FundFlowRow]
+	row  FundFlowRow
 }
 
 // NewFundFlowReader reads the header of the fund-flow bill in r and
 // returns a reader for its rows. A file that is not a fund-flow bill (no
 // 记账时间 column) is an error.
 func NewFundFlowReader(r io.Reader) (*FundFlowReader, error) {
-	t, err := newTable(r, nil)
+	t, err := newTable(r, nil, false)
 	if err != nil {
 		return nil, err
 	}
@@ -439,7 +469,11 @@ func (r *FundFlowReader) Header() []string { return r.t.header }
 
 // Next returns the next row, or io.EOF after the last one, as
 // BillReader.Next.
-func (r *FundFlowReader) Next() (FundFlowRow, error) { return readRow(r.t, r.cols) }
+func (r *FundFlowReader) Next() (FundFlowRow, error) {
+	r.row = FundFlowRow{} // filled in the reader, which is on the heap already, not in a row of its own
+	err := readRow(r.t, r.cols, &r.row)
+	return r.row, err
+}
 
 // Summary returns the summary line once Next has returned io.EOF.
 func (r *FundFlowReader) Summary() (FundFlowSummary, error) {
@@ -453,24 +487,30 @@ func (r *FundFlowReader) all() (*FundFlow, error) {
 	defer r.Close()
 	f := &FundFlow{Header: r.Header()}
 	var err error
-	if f.Rows, f.Summary, err = collect(r.Next, r.Summary); err != nil {
+	if f.Rows, f.Summary, err = collect(r.t, r.cols, r.Summary); err != nil {
 		return nil, err
 	}
 	return f, nil
 }
 
-func collect[R, S any](next func() (R, error), summary func() (S, error)) ([]R, S, error) {
-	var rows []R
+// collect reads every row of t and its summary. The rows are allocated
+// once, for as many as the file has lines: a slice of rows growing by
+// doubling would copy them over and over and, at its last growth, hold
+// them three times.
+func collect[R any, P rowPtr[R], S any](t *table, c columns[R], summary func() (S, error)) ([]R, S, error) {
+	rows := make([]R, 0, t.rows)
 	for {
-		row, err := next()
+		var zero R
+		rows = append(rows, zero)
+		err := readRow[R, P](t, c, &rows[len(rows)-1]) // in place: a row is big
 		if err == io.EOF {
+			rows = rows[:len(rows)-1]
 			break
 		}
 		if err != nil {
 			var zero S
 			return nil, zero, err
 		}
-		rows = append(rows, row)
 	}
 	s, err := summary()
 	return rows, s, err
@@ -497,14 +537,14 @@ type rowPtr[T any] interface {
 func (r *BillRow) setRaw(raw []string, ix *columnIndex)     { r.Raw, r.cols = raw, ix }
 func (r *FundFlowRow) setRaw(raw []string, ix *columnIndex) { r.Raw, r.cols = raw, ix }
 
-func readRow[T any, P rowPtr[T]](t *table, c columns[T]) (T, error) {
-	var row T
-	var raw []string
-	if err := t.next(&raw); err != nil {
-		return row, err
+// readRow reads the next row into *row, which is zero.
+func readRow[T any, P rowPtr[T]](t *table, c columns[T], row *T) error {
+	raw, err := t.next()
+	if err != nil {
+		return err
 	}
-	P(&row).setRaw(raw, c.index)
-	return row, t.lineError(c.fill(&row, raw))
+	P(row).setRaw(raw, c.index)
+	return t.lineError(c.fill(row, raw))
 }
 
 // A summaryPtr is a pointer to a summary type that keeps its raw line.
@@ -532,6 +572,15 @@ func readSummary[S any, P summaryPtr[S]](t *table, list []column[S]) (S, error) 
 // bytes, and the bound keeps a broken file from making us buffer it whole.
 const maxBillLine = 64 << 10
 
+// streamChunk is the size of the blocks a streaming reader copies lines
+// into, and streamRows the number of rows whose values share one block of
+// Raw slices: one allocation serves many rows, and a row the caller keeps
+// holds on to no more than one block of each.
+const (
+	streamChunk = 16 << 10
+	streamRows  = 32
+)
+
 var errNoSummary = errors.New("file ends before the summary lines: incomplete download?")
 
 // table splits a bill file into its header, its rows and its summary.
@@ -539,8 +588,21 @@ var errNoSummary = errors.New("file ends before the summary lines: incomplete do
 // comma-separated names, rows whose values each start with a backtick
 // (so values are separated by ",`", and a comma inside a value is kept),
 // a summary header, and one summary row.
+//
+// The values it returns are strings into memory that is never written
+// again, so that a row keeps them without a copy of its own. A table
+// reads either the whole file into one string at once (ParseBill,
+// DownloadBill), so that every value points into it and the rows and
+// their Raw slices are allocated once at their final size, or (for the
+// readers) a line at a time, copying each into a block shared with the
+// next lines.
 type table struct {
-	sc         *bufio.Scanner
+	sc    *bufio.Scanner // streaming; nil when text holds the whole file
+	chunk strings.Builder
+	text  string // the rest of the file, when read whole
+	rows  int    // the rows to make room for at once, when read whole
+
+	raws       []string // room for the Raw slices of the next rows
 	closer     io.Closer
 	header     []string
 	headerLine int
@@ -558,20 +620,35 @@ const (
 )
 
 // newTable reads the header; closer, when not nil, is closed by Close.
-func newTable(r io.Reader, closer io.Closer) (*table, error) {
+// With whole, the file is read into memory at once.
+func newTable(r io.Reader, closer io.Closer, whole bool) (*table, error) {
+	size := -1
+	if whole {
+		size = sizeOf(r)
+	}
 	br := bufio.NewReader(r)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, fmt.Errorf("wxpay: bill: %w", err)
 		}
-		br = bufio.NewReader(zr)
+		br, size = bufio.NewReader(zr), -1
 	}
 	if bom, _ := br.Peek(3); string(bom) == "\uFEFF" {
 		br.Discard(3)
 	}
-	t := &table{sc: bufio.NewScanner(br), closer: closer}
-	t.sc.Buffer(make([]byte, 0, 4096), maxBillLine)
+	t := &table{closer: closer}
+	if whole {
+		var text strings.Builder
+		text.Grow(size + 1)
+		if _, err := io.Copy(&text, br); err != nil {
+			return nil, fmt.Errorf("wxpay: reading bill: %w", err)
+		}
+		t.text = text.String()
+	} else {
+		t.sc = bufio.NewScanner(br)
+		t.sc.Buffer(make([]byte, 0, 4096), maxBillLine)
+	}
 	line, err := t.nextLine()
 	if err == io.EOF {
 		return nil, &BillFormatError{Line: t.line, Err: errors.New("empty file")}
@@ -580,38 +657,107 @@ func newTable(r io.Reader, closer io.Closer) (*table, error) {
 		return nil, err
 	}
 	if len(line) > 0 && line[0] == '<' {
-		return nil, &BillFormatError{Line: t.line, Err: fmt.Errorf("an XML message, not a bill: %q", truncate(string(line), 80))}
+		return nil, &BillFormatError{Line: t.line, Err: fmt.Errorf("an XML message, not a bill: %q", truncate(line, 80))}
 	}
 	t.header, t.headerLine = splitHeader(line), t.line
+	if whole {
+		// A row is a line that starts with a backtick and holds a value
+		// for each column, at least two bytes each: a file of blank or
+		// short lines does not make room for rows it cannot have.
+		t.rows = min(strings.Count(t.text, "\n`"), len(t.text)/(2*len(t.header))) + 1
+	}
 	return t, nil
 }
 
+// sizeOf returns the number of bytes left in r when r says so cheaply, as
+// readers of memory and files do, or -1. It is only a hint for the first
+// allocation, so a size beyond any bill's is ignored.
+func sizeOf(r io.Reader) int {
+	n := int64(-1)
+	switch r := r.(type) {
+	case interface{ Len() int }:
+		n = int64(r.Len())
+	case *os.File:
+		if fi, err := r.Stat(); err == nil && fi.Mode().IsRegular() {
+			if off, err := r.Seek(0, io.SeekCurrent); err == nil && off <= fi.Size() {
+				n = fi.Size() - off
+			}
+		}
+	}
+	if n < 0 || n > 1<<30 {
+		return -1
+	}
+	return int(n)
+}
+
 // nextLine returns the next non-blank line without its line end.
-func (t *table) nextLine() ([]byte, error) {
+func (t *table) nextLine() (string, error) {
+	if t.sc == nil {
+		for t.text != "" {
+			line, rest, _ := strings.Cut(t.text, "\n")
+			if len(line) >= maxBillLine {
+				return "", &BillFormatError{Line: t.line + 1, Err: fmt.Errorf("line longer than %d bytes", maxBillLine)}
+			}
+			t.text = rest
+			t.line++
+			line = strings.TrimRight(line, "\r")
+			if len(strings.TrimSpace(line)) > 0 {
+				return strings.TrimLeft(line, " \t"), nil
+			}
+		}
+		return "", io.EOF
+	}
 	for t.sc.Scan() {
 		t.line++
 		line := bytes.TrimRight(t.sc.Bytes(), "\r")
 		if len(bytes.TrimSpace(line)) > 0 {
-			return bytes.TrimLeft(line, " \t"), nil
+			return t.keep(bytes.TrimLeft(line, " \t")), nil
 		}
 	}
 	if err := t.sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, &BillFormatError{Line: t.line + 1, Err: fmt.Errorf("line longer than %d bytes", maxBillLine)}
+			return "", &BillFormatError{Line: t.line + 1, Err: fmt.Errorf("line longer than %d bytes", maxBillLine)}
 		}
-		return nil, fmt.Errorf("wxpay: reading bill: %w", err)
+		return "", fmt.Errorf("wxpay: reading bill: %w", err)
 	}
-	return nil, io.EOF
+	return "", io.EOF
 }
 
-// next stores the values of the next row in *raw, or returns io.EOF once
-// the summary has been read.
-func (t *table) next(raw *[]string) error {
+// keep copies a line out of the scanner's buffer into the current block.
+// A strings.Builder only ever appends, so the strings it returned before
+// stay as they were.
+func (t *table) keep(line []byte) string {
+	if t.chunk.Cap()-t.chunk.Len() < len(line) {
+		t.chunk = strings.Builder{}
+		t.chunk.Grow(max(streamChunk, len(line)))
+	}
+	n := t.chunk.Len()
+	t.chunk.Write(line)
+	return t.chunk.String()[n:]
+}
+
+// values returns room for the n values of the next row.
+func (t *table) values(n int) []string {
+	if len(t.raws) < n {
+		rows := streamRows
+		if t.sc == nil {
+			rows = t.rows // a whole file: all its rows at once
+		}
+		t.raws = make([]string, n*max(rows, 1))
+	}
+	v := t.raws[:n:n] // so that an append to a row's Raw does not reach the next
+	t.raws = t.raws[n:]
+	return v
+}
+
+// next returns the values of the next row, or io.EOF once the summary
+// has been read.
+func (t *table) next() ([]string, error) {
 	if t.err != nil {
-		return t.err
+		return nil, t.err
 	}
 	if t.state != tableRows {
-		return io.EOF
+		return nil, io.EOF
 	}
 	line, err := t.nextLine()
 	if err == io.EOF {
@@ -619,25 +765,25 @@ func (t *table) next(raw *[]string) error {
 	}
 	if err != nil {
 		t.err = err
-		return err
+		return nil, err
 	}
 	if line[0] != '`' {
 		t.err = t.readSummary(line)
 		if t.err == nil {
 			t.state = tableSummary
-			return io.EOF
+			return nil, io.EOF
 		}
-		return t.err
+		return nil, t.err
 	}
-	*raw = splitValues(line)
-	if len(*raw) != len(t.header) {
-		t.err = &BillFormatError{Line: t.line, Err: fmt.Errorf("%d values for %d columns", len(*raw), len(t.header))}
-		return t.err
+	raw := t.values(len(t.header))
+	if n := splitValues(raw, line); n != len(raw) {
+		t.err = &BillFormatError{Line: t.line, Err: fmt.Errorf("%d values for %d columns", n, len(t.header))}
+		return nil, t.err
 	}
-	return nil
+	return raw, nil
 }
 
-func (t *table) readSummary(header []byte) error {
+func (t *table) readSummary(header string) error {
 	t.sumHeader = splitHeader(header)
 	line, err := t.nextLine()
 	if err == io.EOF {
@@ -646,7 +792,8 @@ func (t *table) readSummary(header []byte) error {
 	if err != nil {
 		return err
 	}
-	t.sum = splitValues(line)
+	t.sum = make([]string, strings.Count(line, ",`")+1)
+	splitValues(t.sum, line)
 	if len(t.sum) != len(t.sumHeader) {
 		return &BillFormatError{Line: t.line, Err: fmt.Errorf("summary has %d values for %d columns", len(t.sum), len(t.sumHeader))}
 	}
@@ -654,7 +801,7 @@ func (t *table) readSummary(header []byte) error {
 		if err != nil {
 			return err
 		}
-		return &BillFormatError{Line: t.line, Err: fmt.Errorf("unexpected line after the summary: %q", truncate(string(extra), 40))}
+		return &BillFormatError{Line: t.line, Err: fmt.Errorf("unexpected line after the summary: %q", truncate(extra, 40))}
 	}
 	return nil
 }
@@ -673,6 +820,7 @@ func (t *table) Close() error {
 	if t.err == nil {
 		t.err = errors.New("wxpay: bill reader closed")
 	}
+	t.text = "" // a whole file is no longer needed once its rows are read
 	if t.closer == nil {
 		return nil
 	}
@@ -681,18 +829,36 @@ func (t *table) Close() error {
 	return c.Close()
 }
 
-func splitHeader(line []byte) []string {
-	names := strings.Split(string(line), ",")
+func splitHeader(line string) []string {
+	names := strings.Split(line, ",")
 	for i, n := range names {
 		names[i] = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(n), "`"))
 	}
 	return names
 }
 
-// splitValues splits a backtick-prefixed line; the line is copied once and
-// the values share that copy.
-func splitValues(line []byte) []string {
-	return strings.Split(string(line[1:]), ",`")
+// splitValues stores the values of a backtick-prefixed line in dst, as
+// many as fit, and returns how many the line has. One pass, no
+// allocation: strings.Split would count the separators first and allocate
+// the slice. A plain loop beats strings.Index here: values are a few
+// bytes long, shorter than what a call to it costs.
+func splitValues(dst []string, line string) int {
+	s := line[1:]
+	n, start := 0, 0
+	for i := 1; i < len(s); i++ {
+		if s[i] != '`' || s[i-1] != ',' {
+			continue
+		}
+		if n < len(dst) {
+			dst[n] = s[start : i-1]
+		}
+		n++
+		start = i + 1
+	}
+	if n < len(dst) {
+		dst[n] = s[start:]
+	}
+	return n + 1
 }
 
 // columnIndex maps a bill's column names to positions.
@@ -747,8 +913,8 @@ func bindColumns[T any](list []column[T], header []string) columns[T] {
 }
 
 func (c columns[T]) fill(dst *T, raw []string) error {
-	for i, col := range c.list {
-		p := c.pos[i]
+	for i := range c.list {
+		col, p := &c.list[i], c.pos[i] // a pointer: a column is five words to copy, for every value of every row
 		if p < 0 || p >= len(raw) {
 			continue
 		}
@@ -797,9 +963,12 @@ func setValue(dst any, v string) error {
 		if s == "" {
 			return nil
 		}
-		t, err := time.ParseInLocation(timeLayoutDash, s, beijing)
-		if err != nil {
-			return errors.New("not a time in the form " + timeLayoutDash)
+		t, ok := quickTime(s, timeLayoutDash)
+		if !ok {
+			var err error
+			if t, err = time.ParseInLocation(timeLayoutDash, s, beijing); err != nil {
+				return errors.New("not a time in the form " + timeLayoutDash)
+			}
 		}
 		*d = t
 	default:
@@ -823,7 +992,15 @@ func parseDecimal(s string, scale int) (int64, error) {
 	case '+':
 		s = s[1:]
 	}
-	intPart, frac, hasDot := strings.Cut(s, ".")
+	// Amounts are a few bytes long: a loop finds the dot sooner than a
+	// call to strings.Cut.
+	intPart, frac, hasDot := s, "", false
+	for i := 0; i < len(s); i++ {
+		if s[i] == '.' {
+			intPart, frac, hasDot = s[:i], s[i+1:], true
+			break
+		}
+	}
 	if intPart == "" && (!hasDot || frac == "") {
 		return 0, errNotYuan
 	}

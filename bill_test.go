@@ -18,6 +18,8 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -729,5 +731,308 @@ func TestDownloadFundFlow(t *testing.T) {
 	var fe *BillFormatError
 	if !errors.As(err, &fe) || !strings.Contains(err.Error(), "not a fund-flow bill") {
 		t.Errorf("err = %v, want a *BillFormatError", err)
+	}
+}
+
+// benchBillRows is the size of the generated bill the bill benchmarks
+// read: about 26 MB, a busy merchant's month.
+const benchBillRows = 100_000
+
+// splitAndParseBill is the baseline ParseBill is judged against: what a
+// user of an SDK that returns the bill as a string writes (gopay's
+// DownloadBill does), with the column positions of the generated bill's
+// 27-column header written in, into the same typed rows.
+func splitAndParseBill(r io.Reader) (*Bill, error) {
+	all, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	lines := strings.Split(strings.TrimPrefix(string(all), "\uFEFF"), "\n")
+	b := &Bill{Header: strings.Split(strings.TrimSuffix(lines[0], "\r"), ",")}
+	b.Rows = make([]BillRow, 0, len(lines))
+	amount := func(v []string, i int, dst *int64) {
+		if err == nil {
+			*dst, err = parseDecimal(v[i], 2)
+		}
+	}
+	id := func(v string) string {
+		if v == "0" {
+			return ""
+		}
+		return v
+	}
+	for n, line := range lines[1:] {
+		line = strings.TrimSuffix(line, "\r")
+		if !strings.HasPrefix(line, "`") {
+			v := strings.Split(strings.TrimSuffix(lines[n+2], "\r")[1:], ",`")
+			b.Summary = BillSummary{Header: strings.Split(line, ","), Raw: v}
+			b.Summary.TradeCount, err = strconv.Atoi(v[0])
+			amount(v, 1, &b.Summary.SettlementTotalFee)
+			amount(v, 2, &b.Summary.RefundFee)
+			amount(v, 3, &b.Summary.CouponRefundFee)
+			var fee int64
+			if err == nil {
+				fee, err = parseDecimal(v[4], 5)
+			}
+			b.Summary.Fee = MilliFen(fee)
+			amount(v, 5, &b.Summary.TotalFee)
+			amount(v, 6, &b.Summary.RequestRefundFee)
+			return b, err
+		}
+		v := strings.Split(line[1:], ",`")
+		if len(v) != len(b.Header) {
+			return nil, fmt.Errorf("line %d: %d values", n+2, len(v))
+		}
+		row := BillRow{
+			AppID: v[1], MchID: v[2], SubMchID: id(v[3]), DeviceInfo: v[4], TransactionID: v[5], OutTradeNo: v[6],
+			OpenID: v[7], TradeType: TradeType(v[8]), TradeState: TradeState(v[9]), BankType: v[10], FeeType: v[11],
+			RefundID: id(v[14]), OutRefundNo: id(v[15]), RefundType: v[18], RefundStatus: RefundStatus(v[19]),
+			Body: v[20], Attach: v[21], Rate: v[23], RateRemark: v[26], Raw: v,
+		}
+		row.TradeTime, err = time.ParseInLocation(timeLayoutDash, v[0], beijing)
+		amount(v, 12, &row.SettlementTotalFee)
+		amount(v, 13, &row.CouponFee)
+		amount(v, 16, &row.RefundFee)
+		amount(v, 17, &row.CouponRefundFee)
+		var fee int64
+		if err == nil {
+			fee, err = parseDecimal(v[22], 5)
+		}
+		row.Fee = MilliFen(fee)
+		amount(v, 24, &row.TotalFee)
+		amount(v, 25, &row.RequestRefundFee)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", n+2, err)
+		}
+		b.Rows = append(b.Rows, row)
+	}
+	return nil, errors.New("no summary")
+}
+
+// TestSplitAndParseBill checks that the baseline of BenchmarkParseBill
+// does the same work: the same rows and summary as ParseBill.
+func TestSplitAndParseBill(t *testing.T) {
+	data, err := io.ReadAll(newBillGen(500))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := ParseBill(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := splitAndParseBill(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got, ignoreBillCols); diff != "" {
+		t.Errorf("baseline (-ParseBill +baseline):\n%s", diff)
+	}
+}
+
+// BenchmarkParseBill reads a generated bill of benchBillRows rows whole,
+// beside the plain split-and-parse of the same bytes, and row by row
+// with BillReader. Besides ns/op it reports ns/row, and for the readers
+// that keep every row, alloc/file (bytes allocated per byte of the
+// file: a bound on the peak heap, which cannot exceed what was
+// allocated) and retained/file (the heap the result holds).
+func BenchmarkParseBill(b *testing.B) {
+	data, err := io.ReadAll(newBillGen(benchBillRows))
+	if err != nil {
+		b.Fatal(err)
+	}
+	whole := func(parse func(io.Reader) (*Bill, error)) func(*testing.B) {
+		return func(b *testing.B) {
+			b.ReportAllocs()
+			var before, after runtime.MemStats
+			var bill *Bill
+			for i := range b.N {
+				if i == b.N-1 {
+					b.StopTimer()
+					bill = nil
+					runtime.GC()
+					runtime.ReadMemStats(&before)
+					b.StartTimer()
+				}
+				if bill, err = parse(bytes.NewReader(data)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			if len(bill.Rows) != benchBillRows {
+				b.Fatalf("%d rows", len(bill.Rows))
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchBillRows), "ns/row")
+			b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(len(data)), "alloc/file")
+			b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(len(data)), "retained/file")
+			runtime.KeepAlive(bill)
+		}
+	}
+	b.Run("ParseBill", whole(ParseBill))
+	b.Run("baseline=split-and-parse", whole(splitAndParseBill))
+	b.Run("BillReader.Next", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			br, err := NewBillReader(bytes.NewReader(data))
+			if err != nil {
+				b.Fatal(err)
+			}
+			n := 0
+			for {
+				if _, err := br.Next(); err == io.EOF {
+					break
+				} else if err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			if n != benchBillRows {
+				b.Fatalf("%d rows", n)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchBillRows), "ns/row")
+	})
+}
+
+// TestQuickTime holds the fast path of the API's two time layouts to what
+// time.ParseInLocation says of the same text.
+func TestQuickTime(t *testing.T) {
+	for _, tt := range []struct{ layout, s string }{
+		{timeLayoutDash, "2019-07-25 08:35:41"}, {timeLayoutDash, "2024-02-29 23:59:59"}, {timeLayoutDash, "2023-02-29 10:00:00"},
+		{timeLayoutDash, "1900-02-29 00:00:00"}, {timeLayoutDash, "2000-02-29 00:00:00"}, {timeLayoutDash, "2019-04-31 00:00:00"},
+		{timeLayoutDash, "2019-12-31 24:00:00"}, {timeLayoutDash, "2019-12-31 23:60:00"}, {timeLayoutDash, "2019-12-31 23:00:60"},
+		{timeLayoutDash, "2019-00-10 00:00:00"}, {timeLayoutDash, "2019-13-10 00:00:00"}, {timeLayoutDash, "2019-07-00 08:35:41"},
+		{timeLayoutDash, "2019-7-25 08:35:41"}, {timeLayoutDash, "2019/07/25 08:35:41"}, {timeLayoutDash, "2019-07-25T08:35:41"},
+		{timeLayoutDash, "2019-07-25 08:35:4x"}, {timeLayoutDash, "+019-07-25 08:35:41"}, {timeLayoutDash, "2019-07-25 08:35:41.5"},
+		{timeLayoutDash, "0000-01-01 00:00:00"}, {timeLayoutDash, "9999-12-31 23:59:59"},
+		{timeLayoutCompact, "20150806125346"}, {timeLayoutCompact, "20240229235959"}, {timeLayoutCompact, "20230229000000"},
+		{timeLayoutCompact, "20151306125346"}, {timeLayoutCompact, "2015080612534"}, {timeLayoutCompact, "2015080612534x"},
+		{timeLayoutCompact, "20150806246000"}, {timeLayoutCompact, "-0150806125346"}, {timeLayoutCompact, "2015-08-06 12:53"},
+	} {
+		want, err := time.ParseInLocation(tt.layout, tt.s, beijing)
+		got, ok := quickTime(tt.s, tt.layout)
+		if ok && (err != nil || !got.Equal(want) || got.Location() != want.Location()) {
+			t.Errorf("quickTime(%q) = %v; time.ParseInLocation says %v, %v", tt.s, got, want, err)
+		}
+		if !ok && err == nil && len(tt.s) == len(tt.layout) {
+			t.Errorf("quickTime(%q) refused a time of the exact form: %v", tt.s, want)
+		}
+	}
+}
+
+// TestBillReaderMemoryFlat reads a bill ten times the size of another and
+// checks that the heap the reader holds does not grow with the rows: a
+// reader keeps no row once the caller has dropped it, and reuses nothing
+// a kept row points into.
+func TestBillReaderMemoryFlat(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads 55,000 generated rows")
+	}
+	maxHeap := func(rows int) uint64 {
+		br, err := NewBillReader(newBillGen(rows))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer br.Close()
+		var peak uint64
+		var ms runtime.MemStats
+		for n := 1; ; n++ {
+			if _, err := br.Next(); err == io.EOF {
+				break
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if n%2_500 == 0 {
+				runtime.GC()
+				runtime.ReadMemStats(&ms)
+				peak = max(peak, ms.HeapAlloc)
+			}
+		}
+		return peak
+	}
+	maxHeap(1_000) // the runtime's and the test's own first allocations
+	small, large := maxHeap(5_000), maxHeap(50_000)
+	t.Logf("heap after GC: %d KiB at most over 5,000 rows, %d KiB over 50,000", small>>10, large>>10)
+	if large > small+1<<20 {
+		t.Errorf("heap grew from %d to %d bytes with ten times the rows", small, large)
+	}
+}
+
+// TestBillRowsIndependent checks that rows share memory only in ways a
+// caller cannot see: growing one row's Raw leaves the next row's alone.
+func TestBillRowsIndependent(t *testing.T) {
+	data := billFixture(t, "all.csv")
+	b, err := ParseBill(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	br, err := NewBillReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := br.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := br.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rows := range [][]BillRow{b.Rows, {first, second}} {
+		want := slices.Clone(rows[1].Raw)
+		_ = append(rows[0].Raw, "extra")
+		if diff := cmp.Diff(want, rows[1].Raw); diff != "" {
+			t.Errorf("appending to a row's Raw changed the next row's (-want +got):\n%s", diff)
+		}
+	}
+}
+
+// TestParseBillSources reads the same bill from memory, from a file (whose
+// size ParseBill takes as a hint) and gzip-compressed from a reader that
+// tells no size, and expects the same Bill.
+func TestParseBillSources(t *testing.T) {
+	data := billFixture(t, "all.csv")
+	want, err := ParseBill(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open("testdata/bill/all.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fromFile, err := ParseBill(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromGzip, err := ParseBill(io.MultiReader(bytes.NewReader(gzipBytes(t, data))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, got := range map[string]*Bill{"file": fromFile, "gzip": fromGzip} {
+		if diff := cmp.Diff(want, got, ignoreBillCols); diff != "" {
+			t.Errorf("%s (-memory +%s):\n%s", name, name, diff)
+		}
+	}
+}
+
+// TestParseBillRoomForRows checks that ParseBill makes room for the rows a
+// file can have, not for its lines: a megabyte of newlines and short rows
+// allocates about what it holds.
+func TestParseBillRoomForRows(t *testing.T) {
+	lines := strings.Split(strings.TrimSuffix(string(billFixture(t, "all.csv")), "\r\n"), "\r\n")
+	in := lines[0] + "\n" + strings.Repeat("\n", 1<<20) + strings.Repeat("`\n", 1<<10) + lines[1] + "\n" + lines[4] + "\n" + lines[5] + "\n"
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := ParseBill(strings.NewReader(in))
+	runtime.ReadMemStats(&after)
+	var fe *BillFormatError
+	if !errors.As(err, &fe) || !strings.Contains(err.Error(), "1 values for 27 columns") {
+		t.Fatalf("err = %v, want the short row refused", err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 16*uint64(len(in)) {
+		t.Errorf("allocated %d bytes for a file of %d", got, len(in))
 	}
 }

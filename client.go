@@ -530,7 +530,8 @@ func (c *Client) prepare(ctx context.Context, ep endpoint, req []wire.Field) (si
 			return signedRequest{}, fmt.Errorf("wxpay: request field %s set twice", fields[i].Name)
 		}
 	}
-	sign := string(s.sign(nil, fields, st))
+	var buf [64]byte
+	sign := string(s.sign(buf[:0], fields, st))
 	i, _ := slices.BinarySearchFunc(fields, "sign", func(f wire.Field, name string) int { return strings.Compare(f.Name, name) })
 	fields = slices.Insert(fields, i, wire.Field{Name: "sign", Value: sign})
 	if ep.urlEncoded != "" {

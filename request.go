@@ -56,7 +56,7 @@ func build[T any, P interface {
 	if r == nil {
 		return nil, &ValidationError{Field: "request", Reason: "is nil"}
 	}
-	var b request
+	b := request{fields: make([]wire.Field, 0, 16)} // room for most requests' fields
 	r.build(&b)
 	return b.fields, b.err
 }

@@ -160,6 +160,9 @@ func parseTime(p Params, field, layout string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
+	if t, ok := quickTime(s, layout); ok {
+		return t, nil
+	}
 	t, err := time.ParseInLocation(layout, s, beijing)
 	if err != nil {
 		return time.Time{}, &FieldError{Field: field, Value: s, Err: errors.New("not a time in the form " + layout)}

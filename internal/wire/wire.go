@@ -94,6 +94,13 @@ func CheckField(name, value string) string {
 	if n, _ := scanName(name, 0); n != name || name == "" {
 		return "is not a valid field name"
 	}
+	i := 0
+	for i < len(value) && value[i] >= 0x20 && value[i] < utf8.RuneSelf {
+		i++
+	}
+	if i == len(value) { // printable ASCII, most values: no rune to decode
+		return ""
+	}
 	if !utf8.ValidString(value) {
 		return "is not valid UTF-8"
 	}
@@ -121,7 +128,7 @@ func AppendXML(b []byte, sorted []Field) []byte {
 	for _, f := range sorted {
 		n += 2*len(f.Name) + len(f.Value) + len("<></><![CDATA[]]>")
 	}
-	b = slices.Grow(b, n)
+	b = slices.Grow(b, n) // values to escape may still grow it
 	b = append(b, "<xml>"...)
 	for _, f := range sorted {
 		b = append(b, '<')
@@ -140,26 +147,20 @@ func appendCDATA(b []byte, v string) []byte {
 		return b
 	}
 	b = append(b, "<![CDATA["...)
-	for {
-		i := strings.IndexAny(v, "]\r")
-		if i < 0 {
-			break
-		}
+	start := 0
+	for i := 0; i < len(v); i++ {
 		switch {
 		case v[i] == '\r':
-			b = append(b, v[:i]...)
+			b = append(b, v[start:i]...)
 			b = append(b, "]]>&#13;<![CDATA["...)
-			v = v[i+1:]
-		case strings.HasPrefix(v[i:], "]]>"):
-			b = append(b, v[:i+2]...)
-			b = append(b, "]]><![CDATA["...)
-			v = v[i+2:]
-		default:
-			b = append(b, v[:i+1]...)
-			v = v[i+1:]
+			start = i + 1
+		case v[i] == ']' && strings.HasPrefix(v[i:], "]]>"):
+			b = append(b, v[start:i+2]...)
+			b = append(b, "]]><![CDATA["...) // the '>' opens the next section
+			start = i + 2
 		}
 	}
-	b = append(b, v...)
+	b = append(b, v[start:]...)
 	return append(b, "]]>"...)
 }
 
@@ -435,14 +436,18 @@ func namedEntity(s string) (string, int) {
 // unchanged: valid UTF-8 of XML characters, no carriage return (which it
 // rewrites) and, outside CDATA, no '>' (which keeps "]]>" out of reach).
 func plainText(t string, cdata bool) bool {
+	mask := uint8(2)
+	if cdata {
+		mask = 1
+	}
 	for i := 0; i < len(t); {
 		c := t[i]
-		if c < utf8.RuneSelf {
-			if c < 0x20 && c != '\t' && c != '\n' || c == '>' && !cdata {
-				return false
-			}
+		if plainASCII[c]&mask != 0 { // one load and test a byte: most of a message is ASCII
 			i++
 			continue
+		}
+		if c < utf8.RuneSelf {
+			return false
 		}
 		r, w := utf8.DecodeRuneInString(t[i:])
 		if r == utf8.RuneError && w == 1 || !isXMLChar(r) {
@@ -452,6 +457,18 @@ func plainText(t string, cdata bool) bool {
 	}
 	return true
 }
+
+// plainASCII has, for each byte, bit 1 set if it is an ASCII character
+// plainText lets through in CDATA, bit 2 if outside it.
+var plainASCII = func() (t [256]uint8) {
+	for c := range utf8.RuneSelf {
+		if c >= 0x20 || c == '\t' || c == '\n' {
+			t[c] = 3
+		}
+	}
+	t['>'] = 1
+	return t
+}()
 
 // plainDeclaration reports whether d, the inside of "<?" … "?>", is an XML
 // declaration encoding/xml accepts and ignores.

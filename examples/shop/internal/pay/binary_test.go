@@ -193,7 +193,7 @@ func TestBinary(t *testing.T) {
 			t.Errorf("QueryOrder(%s) = %+v, %v; want SUCCESS, 100 fen", tt.no, st, err)
 		}
 	}
-	if err := b.Confirm("W000404"); err == nil || !strings.Contains(err.Error(), "404") || !strings.Contains(err.Error(), "no such order") {
+	if err := b.Confirm("W000404"); err == nil || !strings.Contains(err.Error(), "404") || !strings.Contains(err.Error(), "not found") {
 		t.Errorf("Confirm of an unknown order: %v; want the control API's 404 and its message", err)
 	}
 }
