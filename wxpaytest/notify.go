@@ -264,6 +264,7 @@ type NotifyError struct {
 	GivenUp []NotifyAttempt
 }
 
+// Error names each notify given up, with its URL and last reply.
 func (e *NotifyError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "wxpaytest: %d notify(s) given up undelivered", len(e.GivenUp))
