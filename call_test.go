@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -409,5 +410,68 @@ func TestCallOnWxpaytest(t *testing.T) {
 	var we *wxpay.Error
 	if !errors.As(err, &we) || we.ErrCode != "PARAM_ERROR" {
 		t.Fatalf("err = %v, want PARAM_ERROR", err)
+	}
+}
+
+// TestZeroClientEveryMethod calls every method of a zero and a nil
+// Client with zero arguments: none may panic, each must fail with
+// ErrNoClient (a handler by refusing the request it serves).
+func TestZeroClientEveryMethod(t *testing.T) {
+	ctxType := reflect.TypeFor[context.Context]()
+	for _, c := range []*wxpay.Client{nil, new(wxpay.Client)} {
+		v := reflect.ValueOf(c)
+		for i := range v.NumMethod() {
+			m := v.Type().Method(i)
+			mt := v.Method(i).Type()
+			n := mt.NumIn()
+			if mt.IsVariadic() {
+				n-- // options left out
+			}
+			args := make([]reflect.Value, n)
+			for j := range args {
+				in := mt.In(j)
+				switch {
+				case in == ctxType:
+					args[j] = reflect.ValueOf(context.Background())
+				case in.Kind() == reflect.Pointer && in.Elem().Kind() == reflect.Struct:
+					args[j] = reflect.New(in.Elem())
+				case in.Kind() == reflect.Func:
+					args[j] = reflect.MakeFunc(in, func([]reflect.Value) []reflect.Value {
+						t.Errorf("%s: the callback ran on a zero Client", m.Name)
+						out := make([]reflect.Value, in.NumOut())
+						for k := range out {
+							out[k] = reflect.Zero(in.Out(k))
+						}
+						return out
+					})
+				default:
+					args[j] = reflect.Zero(in)
+				}
+			}
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Errorf("%s on nil=%v panics: %v", m.Name, c == nil, r)
+					}
+				}()
+				out := v.Method(i).Call(args)
+				if h, ok := out[0].Interface().(http.Handler); ok && len(out) == 1 {
+					rec := httptest.NewRecorder()
+					h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/notify", strings.NewReader("<xml><return_code>SUCCESS</return_code></xml>")))
+					if rec.Code == http.StatusOK {
+						t.Errorf("%s on nil=%v: the handler answered 200", m.Name, c == nil)
+					}
+					return
+				}
+				last := out[len(out)-1]
+				err, _ := last.Interface().(error)
+				if last.Type() != reflect.TypeFor[error]() {
+					return // no error to return: not a call (none so far)
+				}
+				if !errors.Is(err, wxpay.ErrNoClient) {
+					t.Errorf("%s on nil=%v: %v, want ErrNoClient", m.Name, c == nil, err)
+				}
+			}()
+		}
 	}
 }

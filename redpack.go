@@ -416,6 +416,9 @@ type RedPackHBInfo struct {
 // a pending send, the send did not happen and the same request may be
 // sent again.
 func (c *Client) RedPackInfo(ctx context.Context, r *RedPackInfoRequest) (*RedPackInfoResponse, error) {
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	fields, err := build[RedPackInfoRequest](r)
 	if err != nil {
 		return nil, err
